@@ -1,0 +1,69 @@
+# gqtrack: `make run` serves the app with demo data, `make test` runs every test.
+# Both set everything up first on a fresh machine (Python 3.11+, make, npm).
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMPS := .stamps
+HOST ?= 127.0.0.1:8000
+PYTEST_ARGS ?=
+
+.PHONY: run test setup install assets messages migrate demo lint format migrations-check i18n-check ci clean
+
+run: setup
+	$(PY) manage.py loaddemo --if-empty
+	$(PY) manage.py runserver $(HOST)
+
+test: setup $(STAMPS)/dev
+	./scripts/ensure-chromium
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+setup: install assets messages migrate
+
+install: $(STAMPS)/venv
+
+$(STAMPS)/venv: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	mkdir -p $(STAMPS) && touch $@
+
+$(STAMPS)/dev: requirements-dev.txt $(STAMPS)/venv
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+assets: $(STAMPS)/assets
+
+$(STAMPS)/assets: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	mkdir -p $(STAMPS) && touch $@
+
+messages: install
+	@command -v msgfmt >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq gettext >/dev/null; }
+	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules -v 0
+
+migrate: install
+	$(PY) manage.py migrate --no-input -v 0
+
+demo: setup
+	$(PY) manage.py loaddemo
+
+lint: $(STAMPS)/dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(STAMPS)/dev
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+migrations-check: install
+	$(PY) manage.py makemigrations --check --dry-run
+
+# Every msgid in the code has a Chinese translation, none fuzzy.
+i18n-check: $(STAMPS)/dev
+	$(PY) manage.py makemessages -l zh_Hans --no-location --no-obsolete --ignore=.venv --ignore=node_modules -v 0
+	$(PY) scripts/check-translations locale/zh_Hans/LC_MESSAGES/django.po
+
+ci: test lint migrations-check i18n-check
+
+clean:
+	rm -rf $(VENV) node_modules $(STAMPS) staticfiles

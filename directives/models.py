@@ -1,0 +1,446 @@
+import uuid
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
+
+
+class UnionQuerySet(MP_NodeQuerySet):
+    def in_subtree(self, union):
+        """The union itself and every union beneath it, at any depth."""
+        # The range lets SQLite search the path index, which its LIKE cannot use;
+        # PostgreSQL serves the prefix match from its pattern index.
+        last = union.path + Union.alphabet[-1] * (Union.path_max_length - len(union.path))
+        return self.filter(path__range=(union.path, last), path__startswith=union.path)
+
+    def below(self, union):
+        """Every union beneath the union, at any depth, without the union itself."""
+        return self.in_subtree(union).filter(depth__gt=union.depth)
+
+    def children_of(self, union):
+        """The direct subordinates of the union."""
+        return self.in_subtree(union).filter(depth=union.depth + 1)
+
+
+class UnionManager(MP_NodeManager.from_queryset(UnionQuerySet)):
+    def get_queryset(self):
+        return UnionQuerySet(self.model, using=self._db).order_by("path")
+
+
+class Union(MP_Node):
+    """A node of the organisation tree: a federation, a union, a department or an institution.
+
+    The tree is a materialized path (django-treebeard): every subtree is one indexed
+    prefix query on `path`, whatever the depth, and moving a node under its own
+    descendant is refused by the library, so cycles cannot arise.
+    """
+
+    class Kind(models.TextChoices):
+        FEDERATION = "federation", _("Federation of trade unions")
+        SECTOR = "sector", _("Sector or education union")
+        UNIVERSITY = "university", _("University union")
+        GRASSROOTS = "grassroots", _("Grassroots union")
+        DEPARTMENT = "department", _("Department of a union")
+        INSTITUTION = "institution", _("Affiliated institution")
+
+    code = models.CharField(
+        _("code"),
+        max_length=32,
+        unique=True,
+        help_text=_("A stable identifier used by spreadsheets and imports."),
+    )
+    name = models.CharField(_("name"), max_length=200)
+    short_name = models.CharField(_("short name"), max_length=60, blank=True)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+
+    path_max_length = 255
+
+    history = HistoricalRecords(excluded_fields=["numchild"])
+    objects = UnionManager()
+
+    class Meta:
+        verbose_name = _("union")
+        verbose_name_plural = _("unions")
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def label(self):
+        return self.short_name or self.name
+
+    def subtree(self):
+        return Union.objects.in_subtree(self)
+
+    def ancestors(self):
+        """From the root down to the parent."""
+        return self.get_ancestors()
+
+
+class Membership(models.Model):
+    """The one union a user works for, and what the user may do there."""
+
+    class Role(models.TextChoices):
+        STAFF = "staff", _("Staff")
+        SUPERVISOR = "supervisor", _("Supervisor")
+        ADMIN = "admin", _("Administrator")
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership"
+    )
+    union = models.ForeignKey(
+        Union, on_delete=models.PROTECT, related_name="memberships", verbose_name=_("union")
+    )
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.STAFF)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+
+    def __str__(self):
+        return f"{self.user} · {self.union} · {self.get_role_display()}"
+
+    @property
+    def oversees_subtree(self):
+        """Supervisors and administrators see and direct their union's whole subtree."""
+        return self.role in (self.Role.SUPERVISOR, self.Role.ADMIN)
+
+    def scope(self):
+        """The unions whose data this member may see."""
+        if self.oversees_subtree:
+            return Union.objects.in_subtree(self.union)
+        return Union.objects.filter(pk=self.union_id)
+
+    def in_scope(self, union):
+        if self.oversees_subtree:
+            return union.path.startswith(self.union.path)
+        return union.pk == self.union_id
+
+
+class Figure(models.TextChoices):
+    """The figures a requirement may ask each unit to report."""
+
+    STUDY_SESSIONS = "study_sessions", _("Study sessions held")
+    PARTICIPANTS = "participants", _("Participants")
+    TRAINING_COURSES = "training_courses", _("Training courses held")
+    TRAINEES = "trainees", _("People trained")
+    LECTURES = "lectures", _("Lectures and briefings given")
+    ARTICLES = "articles", _("Articles published")
+    NEW_MEDIA_POSTS = "new_media_posts", _("New-media posts")
+    SURVEYS = "surveys", _("Research visits and surveys")
+    PROBLEMS_FOUND = "problems_found", _("Problems identified")
+    MEASURES = "measures", _("Measures adopted")
+
+
+class DirectiveQuerySet(models.QuerySet):
+    def published(self):
+        """Issued or closed: what recipients can see."""
+        return self.exclude(state=Directive.State.DRAFT)
+
+    def visible_to(self, user):
+        """Directives the user may read: sent to or issued by a union in their scope, and their own union's drafts."""
+        if user.is_superuser:
+            return self.all()
+        membership = getattr(user, "membership", None)
+        if membership is None:
+            return self.none()
+        scope = membership.scope()
+        sent_into_scope = Exists(
+            Assignment.objects.filter(directive=OuterRef("pk"), recipient__in=scope)
+        )
+        published = ~Q(state=Directive.State.DRAFT) & (Q(issuer__in=scope) | sent_into_scope)
+        if membership.oversees_subtree:
+            return self.filter(published | Q(state=Directive.State.DRAFT, issuer=membership.union))
+        return self.filter(published)
+
+
+class Directive(models.Model):
+    """A document issued by a union to the unions beneath it: a notice, a resolution..."""
+
+    class Kind(models.TextChoices):
+        NOTICE = "notice", _("Notice")
+        RESOLUTION = "resolution", _("Resolution")
+        OPINION = "opinion", _("Opinion")
+        OTHER = "other", _("Other")
+
+    class State(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        ISSUED = "issued", _("Issued")
+        CLOSED = "closed", _("Closed")
+
+    class RecipientMode(models.TextChoices):
+        SELECTED = "selected", _("Selected units")
+        CHILDREN = "children", _("All direct subordinates")
+        SUBTREE = "subtree", _("Every unit beneath, at all levels")
+
+    issuer = models.ForeignKey(
+        Union, on_delete=models.PROTECT, related_name="issued_directives", verbose_name=_("issuer")
+    )
+    number = models.CharField(
+        _("document number"),
+        max_length=100,
+        blank=True,
+        help_text=_("The issuer's document number (文号), if it has one."),
+    )
+    title = models.CharField(_("title"), max_length=300)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.NOTICE)
+    issued_on = models.DateField(
+        _("issued on"), null=True, blank=True, help_text=_("Left empty, it is set on issuing.")
+    )
+    body = models.TextField(_("text"), blank=True)
+    state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.DRAFT)
+    recipient_mode = models.CharField(
+        _("recipients"),
+        max_length=16,
+        choices=RecipientMode.choices,
+        default=RecipientMode.CHILDREN,
+    )
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="forwards",
+        verbose_name=_("forwards"),
+        help_text=_("The directive from above that this one forwards or implements."),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # Bumped on every edit so that a form saved over someone else's change is refused.
+    version = models.PositiveIntegerField(default=1)
+
+    history = HistoricalRecords()
+    objects = DirectiveQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("directive")
+        verbose_name_plural = _("directives")
+        ordering = ["-issued_on", "-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["issuer", "number"],
+                condition=~Q(number=""),
+                name="directives_directive_unique_number",
+            ),
+            models.UniqueConstraint(
+                fields=["parent", "issuer"],
+                condition=Q(parent__isnull=False),
+                name="directives_directive_unique_forward",
+            ),
+        ]
+        indexes = [models.Index(fields=["issuer", "state"], name="directives_directive_issuer")]
+
+    def __str__(self):
+        return f"{self.number} {self.title}".strip()
+
+    @property
+    def is_draft(self):
+        return self.state == self.State.DRAFT
+
+    def chain(self):
+        """The directives this one forwards, from the topmost down to its parent."""
+        chain = []
+        directive = self.parent
+        while directive is not None:
+            chain.append(directive)
+            directive = directive.parent
+        return chain[::-1]
+
+    def recipient_unions(self, mode, selected=()):
+        """The unions a directive of this issuer reaches under a recipient mode."""
+        if mode == self.RecipientMode.CHILDREN:
+            return Union.objects.children_of(self.issuer)
+        if mode == self.RecipientMode.SUBTREE:
+            return Union.objects.below(self.issuer)
+        return Union.objects.below(self.issuer).filter(pk__in=[u.pk for u in selected])
+
+    def may_be_managed_by(self, user):
+        """Supervisors and administrators of the issuing union edit, issue and close it."""
+        membership = getattr(user, "membership", None)
+        return bool(
+            membership and membership.oversees_subtree and membership.union_id == self.issuer_id
+        )
+
+
+class Requirement(models.Model):
+    """One action a directive asks of every recipient, with its deadline."""
+
+    class Kind(models.TextChoices):
+        STUDY = "study", _("Study")
+        TRAINING = "training", _("Training")
+        PUBLICITY = "publicity", _("Publicity")
+        RESEARCH = "research", _("Research")
+        IMPLEMENTATION = "implementation", _("Implementation")
+        REPORT = "report", _("Report back")
+        OTHER = "other", _("Other")
+
+    directive = models.ForeignKey(Directive, on_delete=models.CASCADE, related_name="requirements")
+    source = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="forwarded_as",
+        help_text=_("The requirement of the directive above that this one passes on."),
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    due_on = models.DateField(_("due on"))
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("requirement")
+        verbose_name_plural = _("requirements")
+        ordering = ["position", "pk"]
+
+    def __str__(self):
+        return self.title
+
+    def clean(self):
+        if self.source_id and self.due_on and self.due_on > self.source.due_on:
+            raise ValidationError(
+                {
+                    "due_on": _(
+                        "A forwarded requirement may not fall due after the one it passes on "
+                        "(%(date)s); an earlier date is allowed."
+                    )
+                    % {"date": self.source.due_on.isoformat()}
+                }
+            )
+
+    @property
+    def figure_codes(self):
+        return [f.figure for f in self.expected_figures.all()]
+
+    def set_figures(self, codes):
+        self.expected_figures.exclude(figure__in=codes).delete()
+        existing = set(self.expected_figures.values_list("figure", flat=True))
+        ExpectedFigure.objects.bulk_create(
+            ExpectedFigure(requirement=self, figure=code) for code in codes if code not in existing
+        )
+
+
+class ExpectedFigure(models.Model):
+    """A figure each unit reports against a requirement, such as participants."""
+
+    requirement = models.ForeignKey(
+        Requirement, on_delete=models.CASCADE, related_name="expected_figures"
+    )
+    figure = models.CharField(_("figure"), max_length=32, choices=Figure.choices)
+
+    class Meta:
+        verbose_name = _("expected figure")
+        verbose_name_plural = _("expected figures")
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["requirement", "figure"], name="directives_expectedfigure_unique"
+            )
+        ]
+
+    def __str__(self):
+        return self.get_figure_display()
+
+
+class AssignmentQuerySet(models.QuerySet):
+    def received_by(self, union):
+        """What the union was sent, drafts excluded."""
+        return self.filter(recipient=union).exclude(directive__state=Directive.State.DRAFT)
+
+    def with_forward(self):
+        """Annotate each assignment with whether its recipient has issued a forward of it."""
+        return self.annotate(
+            forwarded=Exists(
+                Directive.objects.published().filter(
+                    parent=OuterRef("directive"), issuer=OuterRef("recipient")
+                )
+            )
+        )
+
+
+class Assignment(models.Model):
+    """A directive sent to one recipient union, and its acknowledgement (签收)."""
+
+    directive = models.ForeignKey(Directive, on_delete=models.CASCADE, related_name="assignments")
+    recipient = models.ForeignKey(
+        Union, on_delete=models.PROTECT, related_name="assignments", verbose_name=_("recipient")
+    )
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("acknowledged by"),
+    )
+
+    history = HistoricalRecords()
+    objects = AssignmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("assignment")
+        verbose_name_plural = _("assignments")
+        ordering = ["recipient__path"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["directive", "recipient"], name="directives_assignment_unique_recipient"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["recipient", "directive"], name="directives_assignment_inbox")
+        ]
+
+    def __str__(self):
+        return f"{self.directive} → {self.recipient}"
+
+    @property
+    def is_acknowledged(self):
+        return self.acknowledged_at is not None
+
+    def acknowledge(self, user):
+        """Record the first acknowledgement; a second one changes nothing."""
+        if self.acknowledged_at is None:
+            self.acknowledged_at = timezone.now()
+            self.acknowledged_by = user
+            self.save(update_fields=["acknowledged_at", "acknowledged_by"])
+
+
+def attachment_upload_to(instance, filename):
+    # Never the uploaded name: it may hold ../ or be long; the name is kept for display.
+    return f"directives/{timezone.now():%Y/%m}/{uuid.uuid4().hex}"
+
+
+class DirectiveAttachment(models.Model):
+    directive = models.ForeignKey(Directive, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(_("file"), upload_to=attachment_upload_to, max_length=200)
+    name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["uploaded_at", "pk"]
+
+    def __str__(self):
+        return self.name

@@ -1,0 +1,88 @@
+"""Writes that touch several rows, each in one transaction."""
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .models import Assignment, Directive, ExpectedFigure, Requirement, Union
+
+
+@transaction.atomic
+def directive_set_recipients(*, directive, mode, selected=()):
+    """Make the directive's assignments match the recipient mode, keeping acknowledgements."""
+    unions = directive.recipient_unions(mode, selected)
+    wanted = set(unions.values_list("pk", flat=True))
+    existing = set(directive.assignments.values_list("recipient_id", flat=True))
+    directive.assignments.exclude(recipient_id__in=wanted).delete()
+    Assignment.objects.bulk_create(
+        (Assignment(directive=directive, recipient_id=pk) for pk in wanted - existing),
+        batch_size=1000,
+    )
+    if directive.recipient_mode != mode:
+        directive.recipient_mode = mode
+        directive.save(update_fields=["recipient_mode"])
+
+
+@transaction.atomic
+def directive_issue(*, directive):
+    """Issue a draft: date it, and send it to the units its recipient mode names now."""
+    directive = Directive.objects.select_for_update().get(pk=directive.pk)
+    if directive.state != Directive.State.DRAFT:
+        raise ValueError(_("Only a draft can be issued."))
+    if directive.recipient_mode != Directive.RecipientMode.SELECTED:
+        # The tree may have grown since the draft was saved.
+        directive_set_recipients(directive=directive, mode=directive.recipient_mode)
+    if not directive.assignments.exists():
+        raise ValueError(_("A directive needs at least one recipient before it is issued."))
+    if not directive.requirements.exists():
+        raise ValueError(_("A directive needs at least one requirement before it is issued."))
+    directive.state = Directive.State.ISSUED
+    directive.issued_on = directive.issued_on or timezone.localdate()
+    directive.version += 1
+    directive.save(update_fields=["state", "issued_on", "version", "updated_at"])
+    return directive
+
+
+@transaction.atomic
+def directive_forward(*, directive, union, user):
+    """Start the union's own directive passing this one on, with its requirements copied.
+
+    A union forwards a directive once; asking again returns the forward it already has.
+    """
+    existing = Directive.objects.filter(parent=directive, issuer=union).first()
+    if existing is not None:
+        return existing
+    forward = Directive.objects.create(
+        issuer=union,
+        parent=directive,
+        title=directive.title,
+        kind=Directive.Kind.NOTICE,
+        body="",
+        recipient_mode=Directive.RecipientMode.CHILDREN,
+        created_by=user,
+    )
+    sources = list(directive.requirements.prefetch_related("expected_figures"))
+    copies = Requirement.objects.bulk_create(
+        Requirement(
+            directive=forward,
+            source=source,
+            kind=source.kind,
+            title=source.title,
+            description=source.description,
+            due_on=source.due_on,
+            position=source.position,
+        )
+        for source in sources
+    )
+    ExpectedFigure.objects.bulk_create(
+        ExpectedFigure(requirement=copy, figure=figure.figure)
+        for source, copy in zip(sources, copies, strict=True)
+        for figure in source.expected_figures.all()
+    )
+    directive_set_recipients(directive=forward, mode=forward.recipient_mode)
+    return forward
+
+
+def union_choices_for_issuer(issuer, depth=2):
+    """Units an issuer may pick one by one: those up to `depth` levels beneath it."""
+    return Union.objects.below(issuer).filter(depth__lte=issuer.depth + depth)

@@ -1,0 +1,2 @@
+def tasks(r): pass
+directive_list=directive_create=directive_detail=directive_edit=directive_issue=directive_close=directive_forward=directive_acknowledge=attachment_add=attachment_download=attachment_delete=tasks
