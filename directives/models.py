@@ -2,8 +2,8 @@ import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db import models, transaction
+from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -160,6 +160,16 @@ class DirectiveQuerySet(models.QuerySet):
             return self.filter(published | Q(state=Directive.State.DRAFT, issuer=membership.union))
         return self.filter(published)
 
+    def with_counts(self):
+        """Annotate recipients and acknowledgements; subqueries, so only shown rows pay."""
+        assignments = Assignment.objects.filter(directive=OuterRef("pk")).values("directive")
+        return self.annotate(
+            recipient_count=Subquery(assignments.annotate(n=Count("pk")).values("n")),
+            acknowledged_count=Subquery(
+                assignments.annotate(n=Count("acknowledged_at")).values("n")
+            ),
+        )
+
 
 class Directive(models.Model):
     """A document issued by a union to the unions beneath it: a notice, a resolution..."""
@@ -250,10 +260,11 @@ class Directive(models.Model):
     def chain(self):
         """The directives this one forwards, from the topmost down to its parent."""
         chain = []
-        directive = self.parent
-        while directive is not None:
-            chain.append(directive)
-            directive = directive.parent
+        parent_id = self.parent_id
+        while parent_id is not None:
+            parent = Directive.objects.select_related("issuer").get(pk=parent_id)
+            chain.append(parent)
+            parent_id = parent.parent_id
         return chain[::-1]
 
     def recipient_unions(self, mode, selected=()):
@@ -325,6 +336,7 @@ class Requirement(models.Model):
     def figure_codes(self):
         return [f.figure for f in self.expected_figures.all()]
 
+    @transaction.atomic
     def set_figures(self, codes):
         self.expected_figures.exclude(figure__in=codes).delete()
         existing = set(self.expected_figures.values_list("figure", flat=True))
@@ -359,6 +371,17 @@ class AssignmentQuerySet(models.QuerySet):
     def received_by(self, union):
         """What the union was sent, drafts excluded."""
         return self.filter(recipient=union).exclude(directive__state=Directive.State.DRAFT)
+
+    def for_tasks(self):
+        """With the directive and its issuer, the first and last deadlines, unread first."""
+        return (
+            self.select_related("directive__issuer")
+            .annotate(
+                first_due=Min("directive__requirements__due_on"),
+                last_due=Max("directive__requirements__due_on"),
+            )
+            .order_by(F("acknowledged_at").asc(nulls_first=True), "first_due", "pk")
+        )
 
     def with_forward(self):
         """Annotate each assignment with whether its recipient has issued a forward of it."""
@@ -411,12 +434,16 @@ class Assignment(models.Model):
     def is_acknowledged(self):
         return self.acknowledged_at is not None
 
+    @transaction.atomic
     def acknowledge(self, user):
-        """Record the first acknowledgement; a second one changes nothing."""
-        if self.acknowledged_at is None:
-            self.acknowledged_at = timezone.now()
-            self.acknowledged_by = user
-            self.save(update_fields=["acknowledged_at", "acknowledged_by"])
+        """Record the first acknowledgement; a later or concurrent one changes nothing."""
+        locked = Assignment.objects.select_for_update().get(pk=self.pk)
+        if locked.acknowledged_at is None:
+            locked.acknowledged_at = timezone.now()
+            locked.acknowledged_by = user
+            locked.save(update_fields=["acknowledged_at", "acknowledged_by"])
+        self.acknowledged_at = locked.acknowledged_at
+        self.acknowledged_by_id = locked.acknowledged_by_id
 
 
 def attachment_upload_to(instance, filename):

@@ -3,8 +3,9 @@
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
 
-from .models import Assignment, Directive, ExpectedFigure, Requirement, Union
+from .models import Assignment, Directive, ExpectedFigure, Requirement
 
 
 @transaction.atomic
@@ -14,8 +15,9 @@ def directive_set_recipients(*, directive, mode, selected=()):
     wanted = set(unions.values_list("pk", flat=True))
     existing = set(directive.assignments.values_list("recipient_id", flat=True))
     directive.assignments.exclude(recipient_id__in=wanted).delete()
-    Assignment.objects.bulk_create(
-        (Assignment(directive=directive, recipient_id=pk) for pk in wanted - existing),
+    bulk_create_with_history(
+        [Assignment(directive=directive, recipient_id=pk) for pk in wanted - existing],
+        Assignment,
         batch_size=1000,
     )
     if directive.recipient_mode != mode:
@@ -52,6 +54,11 @@ def directive_forward(*, directive, union, user):
     existing = Directive.objects.filter(parent=directive, issuer=union).first()
     if existing is not None:
         return existing
+    if (
+        directive.state != Directive.State.ISSUED
+        or not directive.assignments.filter(recipient=union).exists()
+    ):
+        raise ValueError(_("Only an issued directive your union received can be forwarded."))
     forward = Directive.objects.create(
         issuer=union,
         parent=directive,
@@ -62,17 +69,21 @@ def directive_forward(*, directive, union, user):
         created_by=user,
     )
     sources = list(directive.requirements.prefetch_related("expected_figures"))
-    copies = Requirement.objects.bulk_create(
-        Requirement(
-            directive=forward,
-            source=source,
-            kind=source.kind,
-            title=source.title,
-            description=source.description,
-            due_on=source.due_on,
-            position=source.position,
-        )
-        for source in sources
+    copies = bulk_create_with_history(
+        [
+            Requirement(
+                directive=forward,
+                source=source,
+                kind=source.kind,
+                title=source.title,
+                description=source.description,
+                due_on=source.due_on,
+                position=source.position,
+            )
+            for source in sources
+        ],
+        Requirement,
+        default_user=user,
     )
     ExpectedFigure.objects.bulk_create(
         ExpectedFigure(requirement=copy, figure=figure.figure)
@@ -81,8 +92,3 @@ def directive_forward(*, directive, union, user):
     )
     directive_set_recipients(directive=forward, mode=forward.recipient_mode)
     return forward
-
-
-def union_choices_for_issuer(issuer, depth=2):
-    """Units an issuer may pick one by one: those up to `depth` levels beneath it."""
-    return Union.objects.below(issuer).filter(depth__lte=issuer.depth + depth)

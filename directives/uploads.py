@@ -38,7 +38,9 @@ ALLOWED_TYPES = {
 # Shown in the browser; everything else is downloaded, so no uploaded file can run
 # script in the application's origin.
 INLINE_TYPES = {"image/jpeg", "image/png", "image/gif", "image/webp", "application/pdf"}
-ACCEPT_ATTRIBUTE = ".jpg,.jpeg,.png,.gif,.webp,.pdf,.doc,.docx,.xls,.xlsx,.ppt,.pptx,.wps,.et,.odt,.ods"
+ACCEPT_ATTRIBUTE = (
+    ".jpg,.jpeg,.png,.gif,.webp,.pdf,.doc,.docx,.xls,.xlsx,.ppt,.pptx,.wps,.et,.odt,.ods"
+)
 
 
 def detect_content_type(uploaded):

@@ -1,2 +1,274 @@
-def tasks(r): pass
-directive_list=directive_create=directive_detail=directive_edit=directive_issue=directive_close=directive_forward=directive_acknowledge=attachment_add=attachment_download=attachment_delete=tasks
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Count, Exists, OuterRef, Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from . import services
+from .access import (
+    directive_for_manager,
+    directive_for_user,
+    may_forward,
+    may_issue,
+    membership_of,
+    own_assignment,
+    own_assignment_or_404,
+)
+from .forms import CONFLICT_MESSAGE, AttachmentForm, DirectiveForm, RequirementFormSet
+from .models import Assignment, Directive
+from .uploads import file_response
+
+PAGE_SIZE = 25
+
+
+def page_of(request, queryset, size=PAGE_SIZE):
+    return Paginator(queryset, size).get_page(request.GET.get("page"))
+
+
+@login_required
+def tasks(request):
+    """What the user's union has been sent, unacknowledged first, then by deadline."""
+    membership = membership_of(request.user)
+    if membership is None:
+        return render(request, "directives/no_membership.html")
+    assignments = Assignment.objects.received_by(membership.union).for_tasks()
+    if request.GET.get("show") != "all":
+        assignments = assignments.filter(directive__state=Directive.State.ISSUED)
+    return render(
+        request,
+        "directives/tasks.html",
+        {"page": page_of(request, assignments), "show_all": request.GET.get("show") == "all"},
+    )
+
+
+@login_required
+def directive_list(request):
+    membership = membership_of(request.user)
+    if membership is None:
+        return render(request, "directives/no_membership.html")
+    boxes = {
+        "received": Exists(
+            Assignment.objects.filter(directive=OuterRef("pk"), recipient=membership.union)
+        ),
+        "issued": Q(issuer=membership.union),
+        "all": Q(),
+    }
+    box = request.GET.get("box")
+    if box not in boxes:
+        box = "issued" if membership.oversees_subtree else "received"
+    directives = (
+        Directive.objects.visible_to(request.user)
+        .filter(boxes[box])
+        .select_related("issuer")
+        .with_counts()
+    )
+    state = request.GET.get("state")
+    if state in Directive.State.values:
+        directives = directives.filter(state=state)
+    query = request.GET.get("q", "").strip()
+    if query:
+        directives = directives.filter(Q(title__icontains=query) | Q(number__icontains=query))
+    return render(
+        request,
+        "directives/directive_list.html",
+        {
+            "page": page_of(request, directives),
+            "box": box,
+            "state": state,
+            "query": query,
+            "states": Directive.State.choices,
+            "may_issue": may_issue(request.user),
+        },
+    )
+
+
+@login_required
+def directive_detail(request, pk):
+    directive = directive_for_user(request, pk)
+    membership = membership_of(request.user)
+    visible = Directive.objects.visible_to(request.user)
+    chain = directive.chain()
+    visible_chain = set(visible.filter(pk__in=[d.pk for d in chain]).values_list("pk", flat=True))
+    recipients = directive.assignments.select_related("recipient", "acknowledged_by")
+    if not request.user.is_superuser:
+        recipients = recipients.filter(recipient__in=membership.scope())
+    assignment = own_assignment(request, directive)
+    return render(
+        request,
+        "directives/directive_detail.html",
+        {
+            "directive": directive,
+            "requirements": directive.requirements.prefetch_related("expected_figures"),
+            "attachments": directive.attachments.all(),
+            "chain": [(d, d.pk in visible_chain) for d in chain],
+            "forwards": visible.filter(parent=directive).select_related("issuer"),
+            "recipients": page_of(request, recipients.with_forward(), size=50),
+            "recipient_totals": recipients.aggregate(
+                total=Count("pk"), acknowledged=Count("acknowledged_at")
+            ),
+            "assignment": assignment,
+            "may_manage": directive.may_be_managed_by(request.user),
+            "may_forward": may_forward(request.user, assignment),
+            "own_forward": visible.filter(parent=directive, issuer_id=membership.union_id).first()
+            if membership
+            else None,
+            "attachment_form": AttachmentForm(),
+        },
+    )
+
+
+def edit_directive(request, directive, *, issuer):
+    """The one form for a directive with its requirements and recipients, new or draft."""
+    form = DirectiveForm(request.POST or None, instance=directive, issuer=issuer)
+    formset = RequirementFormSet(request.POST or None, instance=directive, prefix="requirements")
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        version = form.cleaned_data["version"]
+        # The row lock makes the version check and the save one step, so of two people
+        # saving the same version only the first succeeds.
+        if (
+            directive.pk
+            and not Directive.objects.select_for_update()
+            .filter(pk=directive.pk, version=version)
+            .exists()
+        ):
+            form.add_error(None, ValidationError(CONFLICT_MESSAGE, code="conflict"))
+        else:
+            with transaction.atomic():
+                if directive.pk:
+                    directive.version = version + 1
+                directive = form.save()
+                formset.instance = directive
+                formset.save_requirements()
+                services.directive_set_recipients(
+                    directive=directive,
+                    mode=form.cleaned_data["recipient_mode"],
+                    selected=form.cleaned_data["selected_recipients"],
+                )
+            messages.success(request, _("The directive was saved."))
+            return redirect("directive_detail", pk=directive.pk)
+    return render(
+        request,
+        "directives/directive_form.html",
+        {"form": form, "formset": formset, "directive": directive},
+        status=409 if form.has_error(NON_FIELD_ERRORS, "conflict") else 200,
+    )
+
+
+@login_required
+def directive_create(request):
+    if not may_issue(request.user):
+        raise PermissionDenied
+    issuer = membership_of(request.user).union
+    directive = Directive(issuer=issuer, created_by=request.user)
+    return edit_directive(request, directive, issuer=issuer)
+
+
+@login_required
+def directive_edit(request, pk):
+    directive = directive_for_manager(request, pk)
+    if not directive.is_draft:
+        messages.error(request, _("Only a draft can be edited."))
+        return redirect("directive_detail", pk=directive.pk)
+    return edit_directive(request, directive, issuer=directive.issuer)
+
+
+@login_required
+@require_POST
+def directive_issue(request, pk):
+    directive = directive_for_manager(request, pk)
+    try:
+        services.directive_issue(directive=directive)
+    except ValueError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("The directive was issued to its recipients."))
+    return redirect("directive_detail", pk=directive.pk)
+
+
+@login_required
+@require_POST
+def directive_close(request, pk):
+    directive = directive_for_manager(request, pk)
+    if directive.state == Directive.State.ISSUED:
+        directive.state = Directive.State.CLOSED
+        directive.version += 1
+        directive.save(update_fields=["state", "version", "updated_at"])
+        messages.success(request, _("The directive was closed."))
+    return redirect("directive_detail", pk=directive.pk)
+
+
+@login_required
+@require_POST
+def directive_forward(request, pk):
+    directive = directive_for_user(request, pk)
+    assignment = own_assignment_or_404(request, directive)
+    if not may_forward(request.user, assignment):
+        raise PermissionDenied
+    forward = services.directive_forward(
+        directive=directive, union=assignment.recipient, user=request.user
+    )
+    if forward.is_draft:
+        messages.info(
+            request,
+            _(
+                "A draft forwarding this directive was prepared with its requirements. "
+                "Adjust it and issue it to your units."
+            ),
+        )
+        return redirect("directive_edit", pk=forward.pk)
+    return redirect("directive_detail", pk=forward.pk)
+
+
+@login_required
+@require_POST
+def directive_acknowledge(request, pk):
+    directive = directive_for_user(request, pk)
+    assignment = own_assignment_or_404(request, directive)
+    assignment.acknowledge(request.user)
+    if request.htmx:
+        assignment = Assignment.objects.for_tasks().get(pk=assignment.pk)
+        return render(request, "includes/_task_row.html", {"assignment": assignment})
+    messages.success(request, _("Receipt acknowledged."))
+    return redirect(request.POST.get("next") or "tasks")
+
+
+@login_required
+@require_POST
+def attachment_add(request, pk):
+    directive = directive_for_manager(request, pk)
+    if directive.state == Directive.State.CLOSED:
+        raise PermissionDenied
+    form = AttachmentForm(request.POST, request.FILES)
+    if form.is_valid():
+        form.save(directive=directive, user=request.user)
+        messages.success(request, _("The attachment was added."))
+    else:
+        for error in form.errors.get("file", []):
+            messages.error(request, error)
+    return redirect("directive_detail", pk=directive.pk)
+
+
+@login_required
+def attachment_download(request, pk, attachment_pk):
+    directive = directive_for_user(request, pk)
+    attachment = get_object_or_404(directive.attachments, pk=attachment_pk)
+    return file_response(
+        attachment.file, name=attachment.name, content_type=attachment.content_type
+    )
+
+
+@login_required
+@require_POST
+def attachment_delete(request, pk, attachment_pk):
+    directive = directive_for_manager(request, pk)
+    if not directive.is_draft:
+        raise PermissionDenied
+    attachment = get_object_or_404(directive.attachments, pk=attachment_pk)
+    attachment.file.delete(save=False)
+    attachment.delete()
+    messages.success(request, _("The attachment was removed."))
+    return redirect("directive_detail", pk=directive.pk)

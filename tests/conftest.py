@@ -1,16 +1,16 @@
 """A small union tree shaped like the seeds, and the personas that use it.
 
-    山东省总工会 (province)
-    ├── 青岛市总工会 (qingdao)
-    │   ├── 组织部 (qd_department)
-    │   ├── 青岛市教育工会 (qd_sector)
-    │   │   └── 青岛第二中学工会 (qd_school)
-    │   └── 青岛市工人文化宫 (qd_institution)
-    └── 山东省教育工会 (edu)
-        ├── 济南市教育工会 (jinan_edu)
-        │   └── 济南第一中学工会 (jinan_school)
-        └── 山东大学工会 (sdu)
-            └── 文学院分工会 (sdu_college)
+山东省总工会 (province)
+├── 青岛市总工会 (qingdao)
+│   ├── 组织部 (qd_department)
+│   ├── 青岛市教育工会 (qd_sector)
+│   │   └── 青岛第二中学工会 (qd_school)
+│   └── 青岛市工人文化宫 (qd_institution)
+└── 山东省教育工会 (edu)
+    ├── 济南市教育工会 (jinan_edu)
+    │   └── 济南第一中学工会 (jinan_school)
+    └── 山东大学工会 (sdu)
+        └── 文学院分工会 (sdu_college)
 """
 
 import datetime
@@ -32,28 +32,43 @@ def fast_passwords(settings):
 
 @pytest.fixture
 def tree(db):
-    province = Union.add_root(code="SD", name="山东省总工会", kind=Union.Kind.FEDERATION)
-    qingdao = province.add_child(code="QD", name="青岛市总工会", kind=Union.Kind.FEDERATION)
-    edu = province.add_child(code="SD-EDU", name="山东省教育工会", kind=Union.Kind.SECTOR)
-    qd_department = qingdao.add_child(code="QD-ORG", name="组织部", kind=Union.Kind.DEPARTMENT)
-    qd_sector = qingdao.add_child(code="QD-EDU", name="青岛市教育工会", kind=Union.Kind.SECTOR)
-    qd_institution = qingdao.add_child(
-        code="QD-WKC", name="青岛市工人文化宫", kind=Union.Kind.INSTITUTION
+    province = Union.objects.add_root(
+        {"code": "SD", "name": "山东省总工会", "kind": Union.Kind.FEDERATION}
     )
-    qd_school = qd_sector.add_child(
-        code="QD-EDU-02", name="青岛第二中学工会", kind=Union.Kind.GRASSROOTS
+    qingdao = Union.objects.add_child(
+        province, {"code": "QD", "name": "青岛市总工会", "kind": Union.Kind.FEDERATION}
     )
-    jinan_edu = edu.add_child(code="JN-EDU", name="济南市教育工会", kind=Union.Kind.SECTOR)
-    jinan_school = jinan_edu.add_child(
-        code="JN-EDU-01", name="济南第一中学工会", kind=Union.Kind.GRASSROOTS
+    edu = Union.objects.add_child(
+        province, {"code": "SD-EDU", "name": "山东省教育工会", "kind": Union.Kind.SECTOR}
     )
-    sdu = edu.add_child(code="SDU", name="山东大学工会", kind=Union.Kind.UNIVERSITY)
-    sdu_college = sdu.add_child(code="SDU-WX", name="文学院分工会", kind=Union.Kind.GRASSROOTS)
-    units = SimpleNamespace(**{k: v for k, v in locals().items() if isinstance(v, Union)})
-    # add_child leaves earlier Python objects with stale child counts.
-    for name, union in vars(units).items():
-        setattr(units, name, Union.objects.get(pk=union.pk))
-    return units
+    qd_department = Union.objects.add_child(
+        qingdao, {"code": "QD-ORG", "name": "组织部", "kind": Union.Kind.DEPARTMENT}
+    )
+    qd_sector = Union.objects.add_child(
+        qingdao, {"code": "QD-EDU", "name": "青岛市教育工会", "kind": Union.Kind.SECTOR}
+    )
+    qd_institution = Union.objects.add_child(
+        qingdao, {"code": "QD-WKC", "name": "青岛市工人文化宫", "kind": Union.Kind.INSTITUTION}
+    )
+    qd_school = Union.objects.add_child(
+        qd_sector, {"code": "QD-EDU-02", "name": "青岛第二中学工会", "kind": Union.Kind.GRASSROOTS}
+    )
+    jinan_edu = Union.objects.add_child(
+        edu, {"code": "JN-EDU", "name": "济南市教育工会", "kind": Union.Kind.SECTOR}
+    )
+    jinan_school = Union.objects.add_child(
+        jinan_edu, {"code": "JN-EDU-01", "name": "济南第一中学工会", "kind": Union.Kind.GRASSROOTS}
+    )
+    sdu = Union.objects.add_child(
+        edu, {"code": "SDU", "name": "山东大学工会", "kind": Union.Kind.UNIVERSITY}
+    )
+    sdu_college = Union.objects.add_child(
+        sdu, {"code": "SDU-WX", "name": "文学院分工会", "kind": Union.Kind.GRASSROOTS}
+    )
+    # Fresh copies: adding children leaves earlier Python objects with stale counts.
+    return SimpleNamespace(
+        **{k: Union.objects.get(pk=v.pk) for k, v in locals().items() if isinstance(v, Union)}
+    )
 
 
 def make_user(username, union, role, **extra):

@@ -1,0 +1,182 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import Directive, DirectiveAttachment, Figure, Requirement, Union
+from .uploads import ACCEPT_ATTRIBUTE, display_name, validate_upload
+
+CONFLICT_MESSAGE = _(
+    "Someone else changed this directive while you were editing it. Your changes are "
+    "still in the form: open the directive in a new tab to see theirs, then save again."
+)
+
+
+def style(form):
+    """Give the form's widgets Bootstrap's classes."""
+    for field in form.fields.values():
+        widget = field.widget
+        if isinstance(
+            widget, forms.CheckboxSelectMultiple | forms.RadioSelect | forms.CheckboxInput
+        ):
+            css = "form-check-input"
+        elif isinstance(widget, forms.Select):
+            css = "form-select"
+        else:
+            css = "form-control"
+        widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+class UnionCheckboxes(forms.CheckboxSelectMultiple):
+    """Recipients indented by their depth, so the tree reads as a tree."""
+
+    option_template_name = "includes/_union_option.html"
+
+
+class IndentedLabel(str):
+    indent = 0
+
+
+class UnionChoiceField(forms.ModelMultipleChoiceField):
+    top_depth = 1
+
+    def label_from_instance(self, union):
+        label = IndentedLabel(union.name)
+        label.indent = union.depth - self.top_depth
+        return label
+
+
+class DirectiveForm(forms.ModelForm):
+    # Units up to this many levels beneath the issuer can be picked one by one; the
+    # whole subtree is reached with the "every unit beneath" mode.
+    SELECTABLE_DEPTH = 2
+
+    selected_recipients = UnionChoiceField(
+        label=_("Selected units"),
+        queryset=Union.objects.none(),
+        required=False,
+        widget=UnionCheckboxes,
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Directive
+        fields = ["number", "title", "kind", "issued_on", "body", "recipient_mode"]
+        widgets = {
+            "issued_on": DateInput,
+            "body": forms.Textarea(attrs={"rows": 8}),
+            "recipient_mode": forms.RadioSelect,
+        }
+
+    def __init__(self, *args, issuer, **kwargs):
+        super().__init__(*args, **kwargs)
+        style(self)
+        self.issuer = issuer
+        recipients = self.fields["selected_recipients"]
+        recipients.top_depth = issuer.depth + 1
+        recipients.queryset = Union.objects.below(issuer).filter(
+            depth__lte=issuer.depth + self.SELECTABLE_DEPTH
+        )
+        if self.instance.pk:
+            self.fields["version"].initial = self.instance.version
+            if self.instance.recipient_mode == Directive.RecipientMode.SELECTED:
+                self.fields["selected_recipients"].initial = [
+                    a.recipient_id for a in self.instance.assignments.all()
+                ]
+
+    def clean_number(self):
+        number = self.cleaned_data["number"].strip()
+        if number:
+            clash = Directive.objects.filter(issuer=self.issuer, number=number)
+            if clash.exclude(pk=self.instance.pk).exists():
+                raise forms.ValidationError(
+                    _("Your union already has a directive numbered %(number)s."),
+                    params={"number": number},
+                )
+        return number
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("recipient_mode") == Directive.RecipientMode.SELECTED and not cleaned.get(
+            "selected_recipients"
+        ):
+            self.add_error("selected_recipients", _("Choose at least one unit."))
+        if self.instance.pk and cleaned.get("version") != self.instance.version:
+            raise forms.ValidationError(CONFLICT_MESSAGE, code="conflict")
+        return cleaned
+
+
+class RequirementForm(forms.ModelForm):
+    figures = forms.MultipleChoiceField(
+        label=_("Figures to report"),
+        choices=Figure.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = Requirement
+        fields = ["kind", "title", "description", "due_on"]
+        widgets = {"due_on": DateInput, "description": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        style(self)
+        if self.instance.pk:
+            self.fields["figures"].initial = self.instance.figure_codes
+
+
+class BaseRequirementFormSet(forms.BaseInlineFormSet):
+    def save_requirements(self):
+        """Save in the order shown, with each requirement's figures; drop deleted ones."""
+        self.save(commit=False)
+        for requirement in self.deleted_objects:
+            requirement.delete()
+        kept = [
+            form
+            for form in self.forms
+            if form not in self.deleted_forms and (form.instance.pk or form.has_changed())
+        ]
+        for position, form in enumerate(kept, start=1):
+            form.instance.position = position
+            form.instance.save()
+            form.instance.set_figures(form.cleaned_data.get("figures", []))
+
+
+RequirementFormSet = forms.inlineformset_factory(
+    Directive,
+    Requirement,
+    form=RequirementForm,
+    formset=BaseRequirementFormSet,
+    extra=0,
+    min_num=1,
+    validate_min=True,
+    can_delete=True,
+)
+
+
+class AttachmentForm(forms.Form):
+    file = forms.FileField(
+        label=_("File"), widget=forms.ClearableFileInput(attrs={"accept": ACCEPT_ATTRIBUTE})
+    )
+
+    def clean_file(self):
+        uploaded = self.cleaned_data["file"]
+        self.content_type = validate_upload(uploaded)
+        return uploaded
+
+    def save(self, *, directive, user):
+        uploaded = self.cleaned_data["file"]
+        return DirectiveAttachment.objects.create(
+            directive=directive,
+            file=uploaded,
+            name=display_name(uploaded.name),
+            content_type=self.content_type,
+            size=uploaded.size,
+            uploaded_by=user,
+        )
