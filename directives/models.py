@@ -79,7 +79,7 @@ class Union(MP_Node):
 
     def ancestors(self):
         """From the root down to the parent."""
-        return self.get_ancestors()
+        return Union.objects.get_ancestors(self)
 
 
 class Membership(models.Model):

@@ -1,0 +1,279 @@
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from directives.models import Directive, Figure, Requirement
+from directives.services import directive_forward
+
+
+def requirement_rows(*rows, initial=0):
+    """POST data for the requirements formset; each row a dict of field values."""
+    data = {
+        "requirements-TOTAL_FORMS": str(len(rows)),
+        "requirements-INITIAL_FORMS": str(initial),
+        "requirements-MIN_NUM_FORMS": "1",
+        "requirements-MAX_NUM_FORMS": "1000",
+    }
+    for index, row in enumerate(rows):
+        for key, value in row.items():
+            data[f"requirements-{index}-{key}"] = value
+    return data
+
+
+STUDY = {
+    "kind": "study",
+    "title": "组织专题学习",
+    "due_on": "2015-10-31",
+    "figures": [Figure.STUDY_SESSIONS, Figure.PARTICIPANTS],
+}
+REPORT = {"kind": "report", "title": "报送情况", "due_on": "2015-11-30"}
+
+
+def directive_data(**fields):
+    return {
+        "title": "关于学习宣传贯彻会议精神的通知",
+        "number": "鲁教工发〔2015〕30号",
+        "kind": "notice",
+        "issued_on": "",
+        "body": "各市教育工会、各高校工会：……",
+        "recipient_mode": "children",
+        **fields,
+    }
+
+
+def test_supervisor_creates_a_directive_with_requirements_and_recipients(login, people, tree):
+    response = login(people.edu).post(
+        reverse("directive_create"), {**directive_data(), **requirement_rows(STUDY, REPORT)}
+    )
+    directive = Directive.objects.get(number="鲁教工发〔2015〕30号")
+    assert response.status_code == 302
+    assert response.url == reverse("directive_detail", args=[directive.pk])
+    assert directive.issuer == tree.edu
+    assert directive.state == Directive.State.DRAFT
+    assert directive.created_by == people.edu
+    assert [(r.position, r.title, r.due_on) for r in directive.requirements.all()] == [
+        (1, "组织专题学习", datetime.date(2015, 10, 31)),
+        (2, "报送情况", datetime.date(2015, 11, 30)),
+    ]
+    assert set(directive.requirements.first().figure_codes) == {"study_sessions", "participants"}
+    assert {a.recipient.name for a in directive.assignments.all()} == {
+        "济南市教育工会",
+        "山东大学工会",
+    }
+
+
+def test_recipients_can_be_the_whole_subtree_or_chosen_units(login, people, tree):
+    client = login(people.edu)
+    client.post(
+        reverse("directive_create"),
+        {**directive_data(number="A1", recipient_mode="subtree"), **requirement_rows(STUDY)},
+    )
+    assert Directive.objects.get(number="A1").assignments.count() == 4
+    client.post(
+        reverse("directive_create"),
+        {
+            **directive_data(number="A2", recipient_mode="selected"),
+            "selected_recipients": [tree.sdu.pk, tree.jinan_school.pk],
+            **requirement_rows(STUDY),
+        },
+    )
+    recipients = {a.recipient.name for a in Directive.objects.get(number="A2").assignments.all()}
+    assert recipients == {"山东大学工会", "济南第一中学工会"}
+
+
+def test_units_outside_the_issuers_subtree_cannot_be_chosen(login, people, tree):
+    response = login(people.edu).post(
+        reverse("directive_create"),
+        {
+            **directive_data(recipient_mode="selected"),
+            "selected_recipients": [tree.qingdao.pk],
+            **requirement_rows(STUDY),
+        },
+    )
+    assert response.status_code == 200
+    assert "selected_recipients" in response.context["form"].errors
+    assert not Directive.objects.exists()
+
+
+def test_selected_mode_needs_a_unit(login, people):
+    response = login(people.edu).post(
+        reverse("directive_create"),
+        {**directive_data(recipient_mode="selected"), **requirement_rows(STUDY)},
+    )
+    assert response.context["form"].errors["selected_recipients"]
+    assert not Directive.objects.exists()
+
+
+def test_a_directive_needs_a_requirement(login, people):
+    response = login(people.edu).post(
+        reverse("directive_create"), {**directive_data(), **requirement_rows()}
+    )
+    assert response.context["formset"].non_form_errors()
+    assert not Directive.objects.exists()
+
+
+def test_document_numbers_are_unique_per_issuer(login, people, edu_directive, tree):
+    response = login(people.edu).post(
+        reverse("directive_create"),
+        {**directive_data(number=edu_directive.number), **requirement_rows(STUDY)},
+    )
+    assert response.context["form"].errors["number"]
+    assert Directive.objects.filter(number=edu_directive.number).count() == 1
+    # Another union may use the same number.
+    login(people.qingdao).post(
+        reverse("directive_create"),
+        {**directive_data(number=edu_directive.number), **requirement_rows(STUDY)},
+    )
+    assert Directive.objects.filter(number=edu_directive.number, issuer=tree.qingdao).exists()
+
+
+def edit_data(directive, **fields):
+    requirements = list(directive.requirements.all())
+    rows = [
+        {
+            "id": r.pk,
+            "kind": r.kind,
+            "title": r.title,
+            "due_on": r.due_on.isoformat(),
+            "figures": r.figure_codes,
+        }
+        for r in requirements
+    ]
+    return {
+        **directive_data(title=directive.title, number=directive.number),
+        "version": directive.version,
+        **requirement_rows(*rows, initial=len(rows)),
+        **fields,
+    }
+
+
+def test_editing_a_draft_changes_it_and_bumps_its_version(login, people, edu_draft):
+    data = edit_data(edu_draft, title="关于开展专题调研的通知")
+    data["requirements-1-DELETE"] = "on"
+    response = login(people.edu).post(reverse("directive_edit", args=[edu_draft.pk]), data)
+    assert response.status_code == 302
+    edu_draft.refresh_from_db()
+    assert edu_draft.title == "关于开展专题调研的通知"
+    assert edu_draft.version == 2
+    assert [r.title for r in edu_draft.requirements.all()] == ["组织集体学习"]
+    assert edu_draft.history.count() >= 2
+
+
+def test_a_save_over_someone_elses_change_is_refused_and_keeps_the_input(login, people, edu_draft):
+    stale = edit_data(edu_draft, title="我的修改")
+    Directive.objects.filter(pk=edu_draft.pk).update(title="别人的修改", version=2)
+    response = login(people.edu).post(reverse("directive_edit", args=[edu_draft.pk]), stale)
+    assert response.status_code == 409
+    assert response.context["form"]["title"].value() == "我的修改"
+    assert "我的修改" in response.content.decode()
+    edu_draft.refresh_from_db()
+    assert (edu_draft.title, edu_draft.version) == ("别人的修改", 2)
+
+
+@pytest.fixture
+def forward(edu_directive, tree, people):
+    return directive_forward(directive=edu_directive, union=tree.sdu, user=people.sdu_supervisor)
+
+
+def test_forwarding_starts_a_draft_with_the_requirements_of_the_directive_above(
+    forward, edu_directive, tree
+):
+    assert forward.parent == edu_directive
+    assert forward.issuer == tree.sdu
+    assert forward.state == Directive.State.DRAFT
+    copies = list(forward.requirements.all())
+    assert [c.source for c in copies] == list(edu_directive.requirements.all())
+    assert [(c.title, c.due_on) for c in copies] == [
+        (s.title, s.due_on) for s in edu_directive.requirements.all()
+    ]
+    assert set(copies[0].figure_codes) == {"study_sessions", "participants"}
+    assert [a.recipient.name for a in forward.assignments.all()] == ["文学院分工会"]
+
+
+def test_forwarding_twice_returns_the_same_forward(forward, edu_directive, tree, people):
+    again = directive_forward(directive=edu_directive, union=tree.sdu, user=people.sdu_supervisor)
+    assert again == forward
+    assert Directive.objects.filter(parent=edu_directive).count() == 1
+
+
+def test_a_union_that_did_not_receive_a_directive_cannot_forward_it(edu_directive, tree, people):
+    with pytest.raises(ValueError):
+        directive_forward(directive=edu_directive, union=tree.qingdao, user=people.qingdao)
+    assert not Directive.objects.filter(parent=edu_directive).exists()
+
+
+def test_a_forward_may_tighten_a_deadline_but_not_loosen_it(login, people, forward):
+    client = login(people.sdu_supervisor)
+    data = edit_data(forward)
+    data["requirements-0-due_on"] = "2015-11-15"  # the source is due 2015-10-31
+    response = client.post(reverse("directive_edit", args=[forward.pk]), data)
+    assert response.status_code == 200
+    assert response.context["formset"].forms[0].errors["due_on"]
+    data["requirements-0-due_on"] = "2015-10-20"
+    response = client.post(reverse("directive_edit", args=[forward.pk]), data)
+    assert response.status_code == 302
+    assert Requirement.objects.get(pk=data["requirements-0-id"]).due_on == datetime.date(
+        2015, 10, 20
+    )
+
+
+def test_a_forward_may_add_requirements_of_its_own(login, people, forward):
+    data = edit_data(forward)
+    rows = int(data["requirements-TOTAL_FORMS"])
+    data["requirements-TOTAL_FORMS"] = str(rows + 1)
+    for key, value in {
+        "kind": "research",
+        "title": "开展教职工思想状况调研",
+        "due_on": "2015-12-15",
+    }.items():
+        data[f"requirements-{rows}-{key}"] = value
+    login(people.sdu_supervisor).post(reverse("directive_edit", args=[forward.pk]), data)
+    titles = [r.title for r in forward.requirements.all()]
+    assert titles[-1] == "开展教职工思想状况调研"
+    assert forward.requirements.get(title="开展教职工思想状况调研").source is None
+
+
+def test_the_chain_of_forwards_is_shown_both_ways(login, people, forward, edu_directive):
+    client = login(people.sdu_supervisor)
+    client.post(reverse("directive_issue", args=[forward.pk]))
+    page = client.get(reverse("directive_detail", args=[forward.pk])).content.decode()
+    assert "山东省教育工会" in page and edu_directive.title in page
+    page = login(people.edu).get(reverse("directive_detail", args=[edu_directive.pk]))
+    assert list(page.context["forwards"]) == [forward]
+    forwarded = {r.recipient.name: r.forwarded for r in page.context["recipients"]}
+    assert forwarded == {"山东大学工会": True, "济南市教育工会": False}
+
+
+def test_a_draft_forward_stays_hidden_from_the_directive_above(
+    login, people, forward, edu_directive
+):
+    page = login(people.edu).get(reverse("directive_detail", args=[edu_directive.pk]))
+    assert list(page.context["forwards"]) == []
+
+
+def test_issuing_sends_the_directive_and_dates_it(login, people, edu_draft, tree):
+    login(people.edu).post(reverse("directive_issue", args=[edu_draft.pk]))
+    edu_draft.refresh_from_db()
+    assert edu_draft.state == Directive.State.ISSUED
+    assert edu_draft.issued_on is not None
+    tasks = login(people.sdu_staff).get(reverse("tasks"))
+    assert edu_draft.title in tasks.content.decode()
+
+
+def test_issuing_reaches_units_added_after_the_draft_was_saved(login, people, edu_draft, tree):
+    from directives.models import Union
+
+    Union.objects.add_child(
+        tree.edu, {"code": "YT-EDU", "name": "烟台市教育工会", "kind": "sector"}
+    )
+    login(people.edu).post(reverse("directive_issue", args=[edu_draft.pk]))
+    assert edu_draft.assignments.filter(recipient__code="YT-EDU").exists()
+
+
+def test_a_directive_without_requirements_is_not_issued(login, people, edu_draft):
+    edu_draft.requirements.all().delete()
+    response = login(people.edu).post(reverse("directive_issue", args=[edu_draft.pk]), follow=True)
+    edu_draft.refresh_from_db()
+    assert edu_draft.state == Directive.State.DRAFT
+    assert list(response.context["messages"])

@@ -1,0 +1,135 @@
+"""My tasks, the directive lists and the directive page: what they show, in how many queries."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from directives.models import Directive, Union
+from directives.services import directive_issue, directive_set_recipients
+from tests.conftest import make_directive
+
+
+def issue(issuer, *, number, mode=Directive.RecipientMode.CHILDREN, **fields):
+    directive = make_directive(issuer, number=number, **fields)
+    directive_set_recipients(directive=directive, mode=mode)
+    return directive_issue(directive=directive)
+
+
+def query_count(client, url):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(queries)
+
+
+def test_my_tasks_lists_what_my_union_was_sent_unacknowledged_first(login, people, tree):
+    first = issue(tree.edu, number="1号", title="第一份通知")
+    second = issue(tree.edu, number="2号", title="第二份通知")
+    issue(tree.qingdao, number="3号", title="青岛的通知")
+    first.assignments.get(recipient=tree.sdu).acknowledge(people.sdu_staff)
+    response = login(people.sdu_staff).get(reverse("tasks"))
+    rows = list(response.context["page"].object_list)
+    assert [a.directive for a in rows] == [second, first]
+    assert str(rows[0].first_due) == "2015-10-31" and str(rows[0].last_due) == "2015-11-30"
+    assert "青岛的通知" not in response.content.decode()
+
+
+def test_closed_directives_leave_my_tasks_unless_asked_for(login, people, tree):
+    directive = issue(tree.edu, number="1号", title="已办结的通知")
+    Directive.objects.filter(pk=directive.pk).update(state=Directive.State.CLOSED)
+    client = login(people.sdu_staff)
+    assert "已办结的通知" not in client.get(reverse("tasks")).content.decode()
+    assert "已办结的通知" in client.get(reverse("tasks") + "?show=all").content.decode()
+
+
+def test_acknowledging_through_htmx_returns_the_row(login, people, edu_directive, tree):
+    response = login(people.sdu_staff).post(
+        reverse("directive_acknowledge", args=[edu_directive.pk]), HTTP_HX_REQUEST="true"
+    )
+    assert response.status_code == 200
+    assert response.content.decode().lstrip().startswith("<tr")
+    assignment = edu_directive.assignments.get(recipient=tree.sdu)
+    assert assignment.acknowledged_by == people.sdu_staff
+    assert assignment.history.filter(acknowledged_by=people.sdu_staff).exists()
+
+
+def test_a_second_acknowledgement_keeps_the_first(login, people, edu_directive, tree):
+    login(people.sdu_staff).post(reverse("directive_acknowledge", args=[edu_directive.pk]))
+    first = edu_directive.assignments.get(recipient=tree.sdu).acknowledged_at
+    login(people.sdu_supervisor).post(reverse("directive_acknowledge", args=[edu_directive.pk]))
+    assignment = edu_directive.assignments.get(recipient=tree.sdu)
+    assert (assignment.acknowledged_at, assignment.acknowledged_by) == (first, people.sdu_staff)
+
+
+def test_directive_boxes(login, people, tree, edu_directive, edu_draft):
+    client = login(people.edu)
+    issued = client.get(reverse("directive_list") + "?box=issued").context["page"].object_list
+    assert set(issued) == {edu_directive, edu_draft}
+    assert {d.recipient_count for d in issued} == {2}
+    received = client.get(reverse("directive_list") + "?box=received").context["page"]
+    assert list(received.object_list) == []
+    staff = login(people.sdu_staff).get(reverse("directive_list")).context
+    assert (staff["box"], list(staff["page"].object_list)) == ("received", [edu_directive])
+
+
+def test_directive_list_searches_titles_and_numbers(login, people, tree):
+    issue(tree.edu, number="鲁教工发〔2015〕1号", title="关于开展调研的通知")
+    issue(tree.edu, number="鲁教工发〔2015〕2号", title="关于培训的通知")
+    client = login(people.edu)
+    found = client.get(reverse("directive_list"), {"box": "issued", "q": "培训"}).context["page"]
+    assert [d.number for d in found.object_list] == ["鲁教工发〔2015〕2号"]
+    found = client.get(reverse("directive_list"), {"box": "issued", "q": "1号"}).context["page"]
+    assert [d.title for d in found.object_list] == ["关于开展调研的通知"]
+
+
+def test_a_supervisor_sees_directives_of_units_beneath_it_but_not_beside_it(login, people, tree):
+    issue(tree.sdu, number="校工发1号", title="山东大学工会的通知")
+    issue(tree.qingdao, number="青工发1号", title="青岛市总工会的通知")
+    listed = login(people.edu).get(reverse("directive_list") + "?box=all").context["page"]
+    assert [d.title for d in listed.object_list] == ["山东大学工会的通知"]
+
+
+def grow(tree, count):
+    """Add `count` grassroots unions under the education union's university union."""
+    for number in range(count):
+        Union.objects.add_child(
+            Union.objects.get(pk=tree.sdu.pk),
+            {"code": f"SDU-{number}", "name": f"分工会{number}", "kind": "grassroots"},
+        )
+
+
+@pytest.mark.parametrize("url_name", ["tasks", "directive_list"])
+def test_lists_take_the_same_number_of_queries_whatever_their_length(login, people, tree, url_name):
+    client = login(people.sdu_supervisor)
+    issue(tree.edu, number="1号")
+    small = query_count(client, reverse(url_name) + "?box=received")
+    for number in range(2, 30):
+        issue(tree.edu, number=f"{number}号")
+    assert query_count(client, reverse(url_name) + "?box=received") == small
+
+
+def test_directive_page_takes_the_same_number_of_queries_whatever_the_tree(login, people, tree):
+    directive = issue(tree.sdu, number="校1号", mode=Directive.RecipientMode.SUBTREE)
+    client = login(people.sdu_supervisor)
+    url = reverse("directive_detail", args=[directive.pk])
+    small = query_count(client, url)
+    grow(tree, 60)
+    bigger = issue(tree.sdu, number="校2号", mode=Directive.RecipientMode.SUBTREE)
+    assert bigger.assignments.count() == 61
+    assert query_count(client, reverse("directive_detail", args=[bigger.pk])) == small
+
+
+def test_directive_form_takes_the_same_number_of_queries_whatever_the_tree(login, people, tree):
+    client = login(people.sdu_supervisor)
+    small = query_count(client, reverse("directive_create"))
+    grow(tree, 40)
+    assert query_count(client, reverse("directive_create")) == small
+
+
+def test_recipients_list_shows_only_units_in_the_viewers_scope(login, people, tree):
+    directive = issue(tree.edu, number="全体1号", mode=Directive.RecipientMode.SUBTREE)
+    response = login(people.sdu_supervisor).get(reverse("directive_detail", args=[directive.pk]))
+    shown = {a.recipient.name for a in response.context["recipients"]}
+    assert shown == {"山东大学工会", "文学院分工会"}
+    assert response.context["recipient_totals"] == {"total": 2, "acknowledged": 0}
