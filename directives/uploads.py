@@ -84,8 +84,6 @@ def validate_upload(uploaded):
             code="too_large",
             params={"size": filesizeformat(uploaded.size), "limit": filesizeformat(limit)},
         )
-    if uploaded.size == 0:
-        raise ValidationError(_("The file is empty."), code="empty")
     content_type = detect_content_type(uploaded)
     if content_type is None:
         raise ValidationError(
