@@ -32,13 +32,9 @@ class DateInput(forms.DateInput):
         super().__init__(attrs, format="%Y-%m-%d")
 
 
-class UnionCheckboxes(forms.CheckboxSelectMultiple):
-    """Recipients indented by their depth, so the tree reads as a tree."""
-
-    option_template_name = "includes/_union_option.html"
-
-
 class IndentedLabel(str):
+    """A unit's name that knows how far to indent it, so the recipients read as a tree."""
+
     indent = 0
 
 
@@ -60,7 +56,7 @@ class DirectiveForm(forms.ModelForm):
         label=_("Selected units"),
         queryset=Union.objects.none(),
         required=False,
-        widget=UnionCheckboxes,
+        widget=forms.CheckboxSelectMultiple,
     )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 

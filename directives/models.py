@@ -202,7 +202,7 @@ class Directive(models.Model):
     title = models.CharField(_("title"), max_length=300)
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.NOTICE)
     issued_on = models.DateField(
-        _("issued on"), null=True, blank=True, help_text=_("Left empty, it is set on issuing.")
+        _("issued on"), null=True, blank=True, help_text=_("Leave empty to date it on the day it is issued.")
     )
     body = models.TextField(_("text"), blank=True)
     state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.DRAFT)
@@ -218,7 +218,7 @@ class Directive(models.Model):
         null=True,
         blank=True,
         related_name="forwards",
-        verbose_name=_("forwards"),
+        verbose_name=_("forwarded directive"),
         help_text=_("The directive from above that this one forwards or implements."),
     )
     created_by = models.ForeignKey(
@@ -302,13 +302,14 @@ class Requirement(models.Model):
         null=True,
         blank=True,
         related_name="forwarded_as",
+        verbose_name=_("source requirement"),
         help_text=_("The requirement of the directive above that this one passes on."),
     )
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
     due_on = models.DateField(_("due on"))
-    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    position = models.PositiveSmallIntegerField(_("order"), default=0)
 
     history = HistoricalRecords()
 
@@ -446,14 +447,15 @@ class Assignment(models.Model):
         self.acknowledged_by_id = locked.acknowledged_by_id
 
 
-def attachment_upload_to(instance, filename):
-    # Never the uploaded name: it may hold ../ or be long; the name is kept for display.
-    return f"directives/{timezone.now():%Y/%m}/{uuid.uuid4().hex}"
+def stored_file_path(instance, filename):
+    # Never the uploaded name: it may hold ../ or be very long; it is kept for display.
+    return f"{instance._meta.app_label}/{timezone.now():%Y/%m}/{uuid.uuid4().hex}"
 
 
-class DirectiveAttachment(models.Model):
-    directive = models.ForeignKey(Directive, on_delete=models.CASCADE, related_name="attachments")
-    file = models.FileField(_("file"), upload_to=attachment_upload_to, max_length=200)
+class StoredFile(models.Model):
+    """An uploaded file whose type was read from its bytes; served only through views."""
+
+    file = models.FileField(_("file"), upload_to=stored_file_path, max_length=200)
     name = models.CharField(_("file name"), max_length=255)
     content_type = models.CharField(max_length=100)
     size = models.PositiveBigIntegerField()
@@ -462,12 +464,19 @@ class DirectiveAttachment(models.Model):
     )
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
-    history = HistoricalRecords()
-
     class Meta:
-        verbose_name = _("attachment")
-        verbose_name_plural = _("attachments")
+        abstract = True
         ordering = ["uploaded_at", "pk"]
 
     def __str__(self):
         return self.name
+
+
+class DirectiveAttachment(StoredFile):
+    directive = models.ForeignKey(Directive, on_delete=models.CASCADE, related_name="attachments")
+
+    history = HistoricalRecords()
+
+    class Meta(StoredFile.Meta):
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")

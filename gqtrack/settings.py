@@ -63,7 +63,6 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
-    "django.forms",
     "django_htmx",
     "treebeard",
     "import_export",
@@ -87,8 +86,6 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "gqtrack.urls"
-# Widgets may use the project's templates (the indented recipient checkboxes do).
-FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 WSGI_APPLICATION = "gqtrack.wsgi.application"
 
 TEMPLATES = [
