@@ -202,7 +202,10 @@ class Directive(models.Model):
     title = models.CharField(_("title"), max_length=300)
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.NOTICE)
     issued_on = models.DateField(
-        _("issued on"), null=True, blank=True, help_text=_("Leave empty to date it on the day it is issued.")
+        _("issued on"),
+        null=True,
+        blank=True,
+        help_text=_("Leave empty to date it on the day it is issued."),
     )
     body = models.TextField(_("text"), blank=True)
     state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.DRAFT)

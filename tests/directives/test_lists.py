@@ -133,3 +133,12 @@ def test_recipients_list_shows_only_units_in_the_viewers_scope(login, people, tr
     shown = {a.recipient.name for a in response.context["recipients"]}
     assert shown == {"山东大学工会", "文学院分工会"}
     assert response.context["recipient_totals"] == {"total": 2, "acknowledged": 0}
+
+
+def test_the_header_names_the_union_the_role_and_the_person_family_name_first(login, people):
+    people.sdu_staff.last_name, people.sdu_staff.first_name = "陈", "静"
+    people.sdu_staff.save()
+    page = login(people.sdu_staff).get(reverse("tasks")).content.decode()
+    assert "山东大学工会" in page
+    assert "陈静" in page
+    assert "工作人员" in page  # the role, in Chinese

@@ -286,7 +286,9 @@ class Command(BaseCommand):
         if not present:
             self.stdout.write(self.style.SUCCESS(_("Demo data loaded.")))
         elif changed:
-            self.stdout.write(self.style.SUCCESS(_("Part of the demo data was missing; it has been completed.")))
+            self.stdout.write(
+                self.style.SUCCESS(_("Part of the demo data was missing; it has been completed."))
+            )
         else:
             self.stdout.write(_("Demo data is already present; nothing changed."))
         self.summarise(unions, directives, users)
@@ -294,7 +296,9 @@ class Command(BaseCommand):
     def summarise(self, unions, directives, users):
         write = self.stdout.write
         root = unions[ROOT]
-        write(_("%(count)d unions, with %(root)s at the top.") % {"count": len(unions), "root": root})
+        write(
+            _("%(count)d unions, with %(root)s at the top.") % {"count": len(unions), "root": root}
+        )
         write(_("Directives:"))
         for directive in directives.values():
             values = {
