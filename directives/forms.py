@@ -1,12 +1,13 @@
 from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.utils.translation import gettext_lazy as _
 
 from .models import Directive, DirectiveAttachment, Figure, Requirement, Union
 from .uploads import ACCEPT_ATTRIBUTE, display_name, validate_upload
 
 CONFLICT_MESSAGE = _(
-    "Someone else changed this directive while you were editing it. Your changes are "
-    "still in the form: open the directive in a new tab to see theirs, then save again."
+    "Someone else saved a change while you were editing. Your input is still in the form: "
+    "open the page in a new tab to see their change, then save again."
 )
 
 
@@ -23,6 +24,27 @@ def style(form):
         else:
             css = "form-control"
         widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+
+
+class VersionCheckMixin:
+    """A hidden version field; the form refuses a save started from an older version."""
+
+    def check_version(self, cleaned):
+        if self.instance.pk and cleaned.get("version") != self.instance.version:
+            raise forms.ValidationError(CONFLICT_MESSAGE, code="conflict")
+
+    def lock_for_save(self):
+        """Lock the row for saving; False, with the conflict shown, if someone saved since."""
+        instance = self.instance
+        if instance.pk and not instance.lock_if_unchanged(self.cleaned_data["version"]):
+            self.add_error(None, forms.ValidationError(CONFLICT_MESSAGE, code="conflict"))
+            return False
+        return True
+
+    @property
+    def status_code(self):
+        """409 when the form shows a conflict, so that clients and tests can tell."""
+        return 409 if self.has_error(NON_FIELD_ERRORS, "conflict") else 200
 
 
 class DateInput(forms.DateInput):
@@ -47,7 +69,7 @@ class UnionChoiceField(forms.ModelMultipleChoiceField):
         return label
 
 
-class DirectiveForm(forms.ModelForm):
+class DirectiveForm(VersionCheckMixin, forms.ModelForm):
     # Units up to this many levels beneath the issuer can be picked one by one; the
     # whole subtree is reached with the "every unit beneath" mode.
     SELECTABLE_DEPTH = 2
@@ -102,8 +124,7 @@ class DirectiveForm(forms.ModelForm):
             "selected_recipients"
         ):
             self.add_error("selected_recipients", _("Choose at least one unit."))
-        if self.instance.pk and cleaned.get("version") != self.instance.version:
-            raise forms.ValidationError(CONFLICT_MESSAGE, code="conflict")
+        self.check_version(cleaned)
         return cleaned
 
 

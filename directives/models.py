@@ -139,6 +139,29 @@ class Figure(models.TextChoices):
     MEASURES = "measures", _("Measures adopted")
 
 
+class Versioned(models.Model):
+    """A row whose edits carry the version they started from, so a stale save is refused."""
+
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        abstract = True
+
+    def lock_if_unchanged(self, version):
+        """Lock the row and tell whether it is still at `version`; if so, count up for the save.
+
+        The lock makes check and save one step: of two people saving the same version,
+        only the first gets through.
+        """
+        current = (
+            type(self)._default_manager.select_for_update().filter(pk=self.pk, version=version)
+        )
+        if not current.exists():
+            return False
+        self.version = version + 1
+        return True
+
+
 class DirectiveQuerySet(models.QuerySet):
     def published(self):
         """Issued or closed: what recipients can see."""
@@ -171,7 +194,7 @@ class DirectiveQuerySet(models.QuerySet):
         )
 
 
-class Directive(models.Model):
+class Directive(Versioned):
     """A document issued by a union to the unions beneath it: a notice, a resolution..."""
 
     class Kind(models.TextChoices):
@@ -229,8 +252,6 @@ class Directive(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
-    # Bumped on every edit so that a form saved over someone else's change is refused.
-    version = models.PositiveIntegerField(default=1)
 
     history = HistoricalRecords()
     objects = DirectiveQuerySet.as_manager()

@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q
@@ -18,7 +18,7 @@ from .access import (
     own_assignment,
     own_assignment_or_404,
 )
-from .forms import CONFLICT_MESSAGE, AttachmentForm, DirectiveForm, RequirementFormSet
+from .forms import AttachmentForm, DirectiveForm, RequirementFormSet
 from .models import Assignment, Directive
 from .uploads import file_response
 
@@ -125,36 +125,24 @@ def edit_directive(request, directive, *, issuer):
     """The one form for a directive with its requirements and recipients, new or draft."""
     form = DirectiveForm(request.POST or None, instance=directive, issuer=issuer)
     formset = RequirementFormSet(request.POST or None, instance=directive, prefix="requirements")
-    if request.method == "POST" and form.is_valid() and formset.is_valid():
-        version = form.cleaned_data["version"]
-        # The row lock makes the version check and the save one step, so of two people
-        # saving the same version only the first succeeds.
-        if (
-            directive.pk
-            and not Directive.objects.select_for_update()
-            .filter(pk=directive.pk, version=version)
-            .exists()
-        ):
-            form.add_error(None, ValidationError(CONFLICT_MESSAGE, code="conflict"))
-        else:
-            with transaction.atomic():
-                if directive.pk:
-                    directive.version = version + 1
-                directive = form.save()
-                formset.instance = directive
-                formset.save_requirements()
-                services.directive_set_recipients(
-                    directive=directive,
-                    mode=form.cleaned_data["recipient_mode"],
-                    selected=form.cleaned_data["selected_recipients"],
-                )
-            messages.success(request, _("The directive was saved."))
-            return redirect("directive_detail", pk=directive.pk)
+    valid = request.method == "POST" and form.is_valid() and formset.is_valid()
+    if valid and form.lock_for_save():
+        with transaction.atomic():
+            directive = form.save()
+            formset.instance = directive
+            formset.save_requirements()
+            services.directive_set_recipients(
+                directive=directive,
+                mode=form.cleaned_data["recipient_mode"],
+                selected=form.cleaned_data["selected_recipients"],
+            )
+        messages.success(request, _("The directive was saved."))
+        return redirect("directive_detail", pk=directive.pk)
     return render(
         request,
         "directives/directive_form.html",
         {"form": form, "formset": formset, "directive": directive},
-        status=409 if form.has_error(NON_FIELD_ERRORS, "conflict") else 200,
+        status=form.status_code,
     )
 
 

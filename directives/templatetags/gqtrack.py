@@ -1,5 +1,7 @@
 from django import template
 
+from directives.models import Figure
+
 register = template.Library()
 
 
@@ -12,3 +14,15 @@ def person(user):
     if family and given and not (family + given).isascii():
         return f"{family}{given}"
     return user.get_full_name() or user.get_username()
+
+
+@register.filter
+def lookup(mapping, key):
+    """mapping[key] in a template, or None."""
+    return mapping.get(key)
+
+
+@register.filter
+def figure_label(code):
+    """The translated name of a figure code."""
+    return Figure(code).label

@@ -1,0 +1,107 @@
+"""Who may see and change progress and reports. Views fetch objects only through these.
+
+A union's progress and report are read by the union itself and by supervisors above
+it; they are written only by the union's own members; a report is reviewed by the
+supervisors of the union that issued the directive. Outsiders get 404.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
+from directives.access import membership_of
+from directives.models import Assignment, Directive
+
+from .models import Evidence, ProgressEntry, Report, ReportAttachment
+
+
+def visible_assignments(user):
+    """Assignments of published directives to unions in the user's scope."""
+    assignments = Assignment.objects.exclude(directive__state=Directive.State.DRAFT)
+    if user.is_superuser:
+        return assignments
+    membership = membership_of(user)
+    if membership is None:
+        return assignments.none()
+    return assignments.filter(recipient__in=membership.scope())
+
+
+def assignment_for_user(request, pk):
+    return get_object_or_404(
+        visible_assignments(request.user).select_related("directive__issuer", "recipient"), pk=pk
+    )
+
+
+def acts_for(user, assignment):
+    """Members of the recipient union log progress and write its report, until it is closed."""
+    membership = membership_of(user)
+    return bool(
+        membership
+        and membership.union_id == assignment.recipient_id
+        and assignment.directive.state == Directive.State.ISSUED
+    )
+
+
+def assignment_for_member(request, pk):
+    """An assignment the user may write on, or 404/403."""
+    assignment = assignment_for_user(request, pk)
+    if not acts_for(request.user, assignment):
+        raise PermissionDenied
+    return assignment
+
+
+def entry_for_user(request, pk):
+    return get_object_or_404(
+        ProgressEntry.objects.filter(assignment__in=visible_assignments(request.user))
+        .select_related("assignment__directive__issuer", "assignment__recipient", "requirement")
+        .prefetch_related("figures", "evidence"),
+        pk=pk,
+    )
+
+
+def entry_for_member(request, pk):
+    entry = entry_for_user(request, pk)
+    if not acts_for(request.user, entry.assignment):
+        raise PermissionDenied
+    return entry
+
+
+def evidence_for_user(request, pk):
+    return get_object_or_404(
+        Evidence.objects.filter(entry__assignment__in=visible_assignments(request.user)), pk=pk
+    )
+
+
+def report_attachment_for_user(request, pk):
+    return get_object_or_404(
+        ReportAttachment.objects.filter(report__assignment__in=visible_assignments(request.user)),
+        pk=pk,
+    )
+
+
+def reviews(user, report):
+    """Supervisors of the issuing union review the reports sent back to it."""
+    return report.assignment.directive.may_be_managed_by(user)
+
+
+def report_for_reviewer(request, pk):
+    report = get_object_or_404(
+        Report.objects.filter(assignment__in=visible_assignments(request.user)).select_related(
+            "assignment__directive__issuer", "assignment__recipient"
+        ),
+        pk=pk,
+    )
+    if not reviews(request.user, report):
+        raise PermissionDenied
+    return report
+
+
+def directive_for_report_list(request, pk):
+    """A published directive whose recipients' reports the user may list."""
+    directive = get_object_or_404(
+        Directive.objects.visible_to(request.user).published().select_related("issuer"), pk=pk
+    )
+    membership = membership_of(request.user)
+    if not request.user.is_superuser and not (membership and membership.oversees_subtree):
+        raise Http404
+    return directive

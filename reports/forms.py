@@ -1,0 +1,143 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from directives.forms import DateInput, VersionCheckMixin, style
+from directives.models import Figure
+from directives.uploads import ACCEPT_ATTRIBUTE, display_name, validate_upload
+
+from .models import ProgressEntry, Submission
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files at once, each checked by its bytes like any single upload."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ACCEPT_ATTRIBUTE}))
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else [data] if data else []
+        checked, errors = [], []
+        for uploaded in files:
+            uploaded = super().clean(uploaded, initial)
+            try:
+                content_type = validate_upload(uploaded)
+            except forms.ValidationError as error:
+                errors.extend(f"{display_name(uploaded.name)}: {m}" for m in error.messages)
+            else:
+                checked.append((uploaded, content_type, display_name(uploaded.name)))
+        if errors:
+            raise forms.ValidationError(errors)
+        return checked
+
+
+def figure_field(label):
+    return forms.IntegerField(
+        label=label, min_value=0, max_value=10_000_000, required=False, widget=forms.NumberInput
+    )
+
+
+class ProgressEntryForm(VersionCheckMixin, forms.ModelForm):
+    files = MultipleFileField(label=_("Evidence files"))
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = ProgressEntry
+        fields = ["occurred_on", "narrative"]
+        widgets = {"occurred_on": DateInput, "narrative": forms.Textarea(attrs={"rows": 4})}
+
+    def __init__(self, *args, requirement, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.requirement = requirement
+        values = self.instance.figure_values if self.instance.pk else {}
+        self.figure_names = []
+        for code in requirement.figure_codes:
+            name = f"figure_{code}"
+            self.fields[name] = figure_field(Figure(code).label)
+            self.fields[name].initial = values.get(code)
+            self.figure_names.append(name)
+        if self.instance.pk:
+            self.fields["version"].initial = self.instance.version
+        style(self)
+
+    def figure_fields(self):
+        return [self[name] for name in self.figure_names]
+
+    def clean(self):
+        cleaned = super().clean()
+        self.check_version(cleaned)
+        return cleaned
+
+    def figures(self):
+        return {
+            name.removeprefix("figure_"): self.cleaned_data.get(name) for name in self.figure_names
+        }
+
+
+class ReportForm(VersionCheckMixin, forms.Form):
+    text = forms.CharField(
+        label=_("Report"), widget=forms.Textarea(attrs={"rows": 14}), required=False
+    )
+    files = MultipleFileField(label=_("Attachments"))
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, report, requirements, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance = report
+        values = {(f.requirement_id, f.figure): f.value for f in report.figures.all()}
+        self.fields["text"].initial = report.text
+        self.fields["version"].initial = report.version
+        self.figure_groups = []
+        for requirement in requirements:
+            names = []
+            for code in requirement.figure_codes:
+                name = f"figure_{requirement.pk}_{code}"
+                self.fields[name] = figure_field(Figure(code).label)
+                self.fields[name].initial = values.get((requirement.pk, code))
+                names.append(name)
+            if names:
+                self.figure_groups.append((requirement, [self[name] for name in names]))
+        style(self)
+
+    def clean(self):
+        cleaned = super().clean()
+        self.check_version(cleaned)
+        return cleaned
+
+    def figures(self):
+        result = {}
+        for requirement, bound_fields in self.figure_groups:
+            for bound in bound_fields:
+                code = bound.name.removeprefix(f"figure_{requirement.pk}_")
+                result[(requirement.pk, code)] = self.cleaned_data.get(bound.name)
+        return result
+
+
+class ReviewForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Decision"), choices=Submission.Decision.choices, widget=forms.RadioSelect
+    )
+    comment = forms.CharField(
+        label=_("Comment"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Required when returning: tell the unit what to change."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        style(self)
+
+    def clean(self):
+        cleaned = super().clean()
+        if (
+            cleaned.get("decision") == Submission.Decision.RETURNED
+            and not cleaned.get("comment", "").strip()
+        ):
+            self.add_error("comment", _("Say why the report is returned."))
+        return cleaned

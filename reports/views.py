@@ -1,0 +1,313 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from directives.access import membership_of
+from directives.models import Requirement
+from directives.uploads import file_response
+from directives.views import page_of
+
+from . import services
+from .access import (
+    acts_for,
+    assignment_for_member,
+    assignment_for_user,
+    directive_for_report_list,
+    entry_for_member,
+    entry_for_user,
+    evidence_for_user,
+    report_attachment_for_user,
+    report_for_reviewer,
+    visible_assignments,
+)
+from .forms import ProgressEntryForm, ReportForm, ReviewForm
+from .models import Completion, ProgressEntry, Report, ReportAttachment, requirement_status
+
+
+def requirements_with_status(assignment):
+    """The directive's requirements, each with this union's entries and status."""
+    requirements = list(
+        assignment.directive.requirements.prefetch_related("expected_figures").annotate(
+            done=Exists(
+                Completion.objects.filter(assignment=assignment, requirement=OuterRef("pk"))
+            )
+        )
+    )
+    entries = list(ProgressEntry.objects.for_assignment(assignment))
+    for requirement in requirements:
+        requirement.entries = [e for e in entries if e.requirement_id == requirement.pk]
+        requirement.status = requirement_status(
+            due_on=requirement.due_on, done=requirement.done, has_entries=bool(requirement.entries)
+        )
+    return requirements
+
+
+@login_required
+def assignment_detail(request, pk):
+    """One union's work on one directive: requirements, progress, and the report back."""
+    assignment = assignment_for_user(request, pk)
+    report = Report.objects.filter(assignment=assignment).first()
+    return render(
+        request,
+        "reports/assignment_detail.html",
+        {
+            "assignment": assignment,
+            "directive": assignment.directive,
+            "requirements": requirements_with_status(assignment),
+            "report": report,
+            "acts": acts_for(request.user, assignment),
+        },
+    )
+
+
+def requirement_of(assignment, requirement_pk):
+    return get_object_or_404(
+        Requirement.objects.filter(directive=assignment.directive), pk=requirement_pk
+    )
+
+
+def save_entry(request, entry, *, assignment, requirement):
+    form = ProgressEntryForm(
+        request.POST or None, request.FILES or None, instance=entry, requirement=requirement
+    )
+    if request.method == "POST" and form.is_valid() and form.lock_for_save():
+        services.progress_entry_save(
+            entry=form.save(commit=False),
+            figures=form.figures(),
+            files=form.cleaned_data["files"],
+            user=request.user,
+        )
+        messages.success(request, _("The progress entry was saved."))
+        return redirect("assignment_detail", pk=assignment.pk)
+    return render(
+        request,
+        "reports/entry_form.html",
+        {"form": form, "entry": entry, "assignment": assignment, "requirement": requirement},
+        status=form.status_code,
+    )
+
+
+@login_required
+def entry_add(request, pk, requirement_pk):
+    assignment = assignment_for_member(request, pk)
+    requirement = requirement_of(assignment, requirement_pk)
+    entry = ProgressEntry(assignment=assignment, requirement=requirement)
+    return save_entry(request, entry, assignment=assignment, requirement=requirement)
+
+
+@login_required
+def entry_edit(request, pk):
+    entry = entry_for_member(request, pk)
+    return save_entry(request, entry, assignment=entry.assignment, requirement=entry.requirement)
+
+
+@login_required
+def entry_detail(request, pk):
+    entry = entry_for_user(request, pk)
+    return render(
+        request,
+        "reports/entry_detail.html",
+        {
+            "entry": entry,
+            "assignment": entry.assignment,
+            "history": entry.history.select_related("history_user")[:50],
+            "acts": acts_for(request.user, entry.assignment),
+        },
+    )
+
+
+@login_required
+def evidence_download(request, pk):
+    evidence = evidence_for_user(request, pk)
+    return file_response(evidence.file, name=evidence.name, content_type=evidence.content_type)
+
+
+@login_required
+@require_POST
+def requirement_done(request, pk, requirement_pk):
+    assignment = assignment_for_member(request, pk)
+    requirement = requirement_of(assignment, requirement_pk)
+    done = request.POST.get("done") == "1"
+    services.requirement_set_done(
+        assignment=assignment, requirement=requirement, done=done, user=request.user
+    )
+    messages.success(
+        request, _("Marked as done.") if done else _("Marked as not done; it is open again.")
+    )
+    return redirect("assignment_detail", pk=assignment.pk)
+
+
+@login_required
+def report_edit(request, pk):
+    """The report back: written and submitted by the union, read by supervisors above."""
+    assignment = assignment_for_user(request, pk)
+    acts = acts_for(request.user, assignment)
+    report = (
+        services.report_for(assignment)
+        if acts
+        else get_object_or_404(Report.objects.filter(assignment=assignment))
+    )
+    requirements = list(assignment.directive.requirements.prefetch_related("expected_figures"))
+    form = ReportForm(
+        request.POST or None, request.FILES or None, report=report, requirements=requirements
+    )
+    if request.method == "POST":
+        if not (acts and report.is_editable):
+            raise PermissionDenied
+        if form.is_valid() and form.lock_for_save():
+            save_report(request, report, form)
+            if "submit" in request.POST:
+                return submit(request, report)
+            messages.success(request, _("The report was saved as a draft."))
+            return redirect("report_edit", pk=assignment.pk)
+    return render(
+        request,
+        "reports/report_form.html",
+        {
+            "assignment": assignment,
+            "directive": assignment.directive,
+            "report": report,
+            "form": form,
+            "acts": acts,
+            "submissions": report.submissions.select_related("submitted_by", "reviewed_by")
+            .prefetch_related("attachments")
+            .all(),
+            "attachments": report.attachments.filter(removed_at__isnull=True),
+            "roll_up": services.roll_up(assignment) if assignment.recipient.numchild else None,
+            "requirements": {r.pk: r for r in requirements},
+        },
+        status=form.status_code,
+    )
+
+
+def save_report(request, report, form):
+    services.report_save(report=report, text=form.cleaned_data["text"], figures=form.figures())
+    for uploaded, content_type, name in form.cleaned_data["files"]:
+        ReportAttachment.objects.create(
+            report=report,
+            file=uploaded,
+            name=name,
+            content_type=content_type,
+            size=uploaded.size,
+            uploaded_by=request.user,
+        )
+
+
+def submit(request, report):
+    try:
+        services.report_submit(report=report, user=request.user)
+    except services.WorkflowError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            _("The report was submitted to %(union)s.")
+            % {"union": report.assignment.directive.issuer.name},
+        )
+    return redirect("report_edit", pk=report.assignment_id)
+
+
+@login_required
+@require_POST
+def report_roll_up(request, pk):
+    """Fill the draft with what the units beneath reported; it stays editable."""
+    assignment = assignment_for_member(request, pk)
+    report = services.report_for(assignment)
+    try:
+        services.report_fill_from_roll_up(report=report)
+    except services.WorkflowError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request, _("The draft was filled from your units' progress. Check it and edit it.")
+        )
+    return redirect("report_edit", pk=assignment.pk)
+
+
+@login_required
+@require_POST
+def report_attachment_remove(request, pk, attachment_pk):
+    assignment = assignment_for_member(request, pk)
+    report = get_object_or_404(Report.objects.filter(assignment=assignment))
+    if not report.is_editable:
+        raise PermissionDenied
+    attachment = get_object_or_404(
+        report.attachments.filter(removed_at__isnull=True), pk=attachment_pk
+    )
+    attachment.removed_at = timezone.now()
+    attachment.save(update_fields=["removed_at"])
+    return redirect("report_edit", pk=assignment.pk)
+
+
+@login_required
+def report_attachment_download(request, pk):
+    attachment = report_attachment_for_user(request, pk)
+    return file_response(
+        attachment.file, name=attachment.name, content_type=attachment.content_type
+    )
+
+
+@login_required
+def review_queue(request):
+    """Reports waiting for the user's union to accept or return them."""
+    membership = membership_of(request.user)
+    if membership is None or not membership.oversees_subtree:
+        raise PermissionDenied
+    reports = Report.objects.awaiting_review_by(membership.union).order_by("submitted_at")
+    return render(request, "reports/review_queue.html", {"page": page_of(request, reports)})
+
+
+@login_required
+def report_review(request, pk):
+    report = report_for_reviewer(request, pk)
+    form = ReviewForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.report_review(
+                report=report,
+                user=request.user,
+                decision=form.cleaned_data["decision"],
+                comment=form.cleaned_data["comment"],
+            )
+        except services.WorkflowError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, _("Your decision was recorded and the unit was told."))
+            return redirect("review_queue")
+    return render(
+        request,
+        "reports/report_review.html",
+        {
+            "report": report,
+            "assignment": report.assignment,
+            "form": form,
+            "submission": report.submissions.select_related("submitted_by").first(),
+            "requirements": {r.pk: r for r in report.assignment.directive.requirements.all()},
+        },
+    )
+
+
+@login_required
+def directive_reports(request, pk):
+    """Each recipient in the user's scope with its report state, for one directive."""
+    directive = directive_for_report_list(request, pk)
+    assignments = (
+        visible_assignments(request.user)
+        .filter(directive=directive)
+        .select_related("recipient", "report")
+        .order_by("recipient__path")
+    )
+    return render(
+        request,
+        "reports/directive_reports.html",
+        {
+            "directive": directive,
+            "page": page_of(request, assignments, size=50),
+            "may_review": directive.may_be_managed_by(request.user),
+        },
+    )
