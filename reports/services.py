@@ -164,6 +164,20 @@ class RollUp:
     units: dict = field(default_factory=dict)  # on_time, late, returned, pending, missing
     excerpts: dict = field(default_factory=lambda: defaultdict(list))  # requirement id -> []
 
+    def rows(self, requirements):
+        """Per requirement, in order: each expected figure with its total, and the excerpts."""
+        return [
+            (
+                requirement,
+                [
+                    (figure, self.figures.get((requirement.pk, figure.figure), 0))
+                    for figure in requirement.expected_figures.all()
+                ],
+                self.excerpts.get(requirement.pk, []),
+            )
+            for requirement in requirements
+        ]
+
 
 EXCERPTS_PER_REQUIREMENT = 3
 
@@ -260,27 +274,13 @@ def report_fill_from_roll_up(*, report):
     assignment = report.assignment
     summary = roll_up(assignment)
     requirements = list(assignment.directive.requirements.prefetch_related("expected_figures"))
+    rows = summary.rows(requirements)
     text = render_to_string(
-        "reports/roll_up.txt",
-        {
-            "assignment": assignment,
-            "summary": summary,
-            "requirements": [
-                (
-                    requirement,
-                    [
-                        (figure, summary.figures.get((requirement.pk, figure.figure), 0))
-                        for figure in requirement.expected_figures.all()
-                    ],
-                    summary.excerpts.get(requirement.pk, []),
-                )
-                for requirement in requirements
-            ],
-        },
+        "reports/roll_up.txt", {"assignment": assignment, "summary": summary, "rows": rows}
     )
     figures = {
-        (requirement.pk, figure.figure): summary.figures.get((requirement.pk, figure.figure), 0)
-        for requirement in requirements
-        for figure in requirement.expected_figures.all()
+        (requirement.pk, figure.figure): total
+        for requirement, totals, _excerpts in rows
+        for figure, total in totals
     }
     return report_save(report=report, text=text.strip() + "\n", figures=figures)

@@ -178,11 +178,18 @@ def report_edit(request, pk):
             .prefetch_related("attachments")
             .all(),
             "attachments": report.attachments.filter(removed_at__isnull=True),
-            "roll_up": services.roll_up(assignment) if assignment.recipient.numchild else None,
-            "requirements": {r.pk: r for r in requirements},
+            **roll_up_context(assignment, requirements),
         },
         status=form.status_code,
     )
+
+
+def roll_up_context(assignment, requirements):
+    """The roll-up panel, for unions with units beneath them."""
+    if not assignment.recipient.numchild:
+        return {"roll_up": None}
+    summary = services.roll_up(assignment)
+    return {"roll_up": summary, "roll_up_rows": summary.rows(requirements)}
 
 
 def save_report(request, report, form):
