@@ -178,6 +178,7 @@ def report_edit(request, pk):
             .prefetch_related("attachments")
             .all(),
             "attachments": report.attachments.filter(removed_at__isnull=True),
+            "history": report.history.select_related("history_user")[:50],
             **roll_up_context(assignment, requirements),
         },
         status=form.status_code,
