@@ -189,11 +189,5 @@ class AttachmentForm(forms.Form):
 
     def save(self, *, directive, user):
         uploaded = self.cleaned_data["file"]
-        return DirectiveAttachment.objects.create(
-            directive=directive,
-            file=uploaded,
-            name=display_name(uploaded.name),
-            content_type=self.content_type,
-            size=uploaded.size,
-            uploaded_by=user,
-        )
+        upload = (uploaded, self.content_type, display_name(uploaded.name))
+        return DirectiveAttachment.store(upload, user=user, directive=directive)

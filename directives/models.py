@@ -495,6 +495,19 @@ class StoredFile(models.Model):
     def __str__(self):
         return self.name
 
+    @classmethod
+    def store(cls, upload, *, user, **owner):
+        """Save a checked upload, the (file, content type, display name) the forms give."""
+        uploaded, content_type, name = upload
+        return cls.objects.create(
+            file=uploaded,
+            name=name,
+            content_type=content_type,
+            size=uploaded.size,
+            uploaded_by=user,
+            **owner,
+        )
+
 
 class DirectiveAttachment(StoredFile):
     directive = models.ForeignKey(Directive, on_delete=models.CASCADE, related_name="attachments")

@@ -17,6 +17,7 @@ from .models import (
     Evidence,
     ProgressEntry,
     Report,
+    ReportAttachment,
     ReportFigure,
     Submission,
     end_of_day,
@@ -48,15 +49,8 @@ def progress_entry_save(*, entry, figures, files, user):
             EntryFigure.objects.update_or_create(
                 entry=entry, figure=code, defaults={"value": value}
             )
-    for uploaded, content_type, name in files:
-        Evidence.objects.create(
-            entry=entry,
-            file=uploaded,
-            name=name,
-            content_type=content_type,
-            size=uploaded.size,
-            uploaded_by=user,
-        )
+    for upload in files:
+        Evidence.store(upload, user=user, entry=entry)
     return entry
 
 
@@ -77,8 +71,9 @@ def report_for(assignment):
 
 
 @transaction.atomic
-def report_save(*, report, text, figures):
-    """Save the report's text and its figures: {(requirement id, figure code): value or None}."""
+def report_save(*, report, text, figures, files=(), user=None):
+    """Save the report's text, its figures ({(requirement id, figure code): value or None})
+    and any new attachments."""
     if not report.is_editable:
         raise WorkflowError(_("A submitted or accepted report cannot be changed."))
     report.text = text
@@ -93,6 +88,8 @@ def report_save(*, report, text, figures):
                 figure=code,
                 defaults={"value": value},
             )
+    for upload in files:
+        ReportAttachment.store(upload, user=user, report=report)
     return report
 
 

@@ -26,7 +26,7 @@ from .access import (
     visible_assignments,
 )
 from .forms import ProgressEntryForm, ReportForm, ReviewForm
-from .models import Completion, ProgressEntry, Report, ReportAttachment, requirement_status
+from .models import Completion, ProgressEntry, Report, requirement_status
 
 
 def requirements_with_status(assignment):
@@ -160,7 +160,13 @@ def report_edit(request, pk):
         if not (acts and report.is_editable):
             raise PermissionDenied
         if form.is_valid() and form.lock_for_save():
-            save_report(request, report, form)
+            services.report_save(
+                report=report,
+                text=form.cleaned_data["text"],
+                figures=form.figures(),
+                files=form.cleaned_data["files"],
+                user=request.user,
+            )
             if "submit" in request.POST:
                 return submit(request, report)
             messages.success(request, _("The report was saved as a draft."))
@@ -191,19 +197,6 @@ def roll_up_context(assignment, requirements):
         return {"roll_up": None}
     summary = services.roll_up(assignment)
     return {"roll_up": summary, "roll_up_rows": summary.rows(requirements)}
-
-
-def save_report(request, report, form):
-    services.report_save(report=report, text=form.cleaned_data["text"], figures=form.figures())
-    for uploaded, content_type, name in form.cleaned_data["files"]:
-        ReportAttachment.objects.create(
-            report=report,
-            file=uploaded,
-            name=name,
-            content_type=content_type,
-            size=uploaded.size,
-            uploaded_by=request.user,
-        )
 
 
 def submit(request, report):
