@@ -6,6 +6,7 @@ supervisors of the union that issued the directive. Outsiders get 404.
 """
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
@@ -73,10 +74,15 @@ def evidence_for_user(request, pk):
 
 
 def report_attachment_for_user(request, pk):
-    return get_object_or_404(
-        ReportAttachment.objects.filter(report__assignment__in=visible_assignments(request.user)),
-        pk=pk,
+    """A report's file; while the report is a draft, only for the unit's own members."""
+    attachments = ReportAttachment.objects.filter(
+        report__assignment__in=visible_assignments(request.user)
     )
+    membership = membership_of(request.user)
+    if not request.user.is_superuser:
+        own = Q(report__assignment__recipient=membership.union) if membership else Q(pk__in=[])
+        attachments = attachments.filter(own | ~Q(report__state=Report.State.DRAFT))
+    return get_object_or_404(attachments, pk=pk)
 
 
 def reviews(user, report):

@@ -186,10 +186,9 @@ class Report(Versioned):
     @property
     def is_late(self):
         """Late when first submitted after the report-back day ended, or still missing then."""
-        due_on = self.due_on
-        if due_on is None:
+        deadline = report_deadline(self.assignment.directive)
+        if deadline is None:
             return False
-        deadline = end_of_day(due_on)
         if self.first_submitted_at is None:
             return timezone.now() >= deadline
         return self.first_submitted_at >= deadline
@@ -201,6 +200,12 @@ def report_due_on(directive):
     report_back = [r.due_on for r in requirements if r.kind == Requirement.Kind.REPORT]
     dates = report_back or [r.due_on for r in requirements]
     return max(dates) if dates else None
+
+
+def report_deadline(directive):
+    """The instant the report back becomes late: the end of its due day in Shanghai."""
+    due_on = report_due_on(directive)
+    return end_of_day(due_on) if due_on else None
 
 
 class ReportFigure(models.Model):

@@ -20,8 +20,7 @@ from .models import (
     ReportAttachment,
     ReportFigure,
     Submission,
-    end_of_day,
-    report_due_on,
+    report_deadline,
 )
 
 
@@ -237,8 +236,7 @@ def roll_up(assignment):
     now = timezone.now()
     for unit_assignment in below:
         report = getattr(unit_assignment, "report", None)
-        due_on = report_due_on(unit_assignment.directive)
-        deadline = end_of_day(due_on) if due_on else None
+        deadline = report_deadline(unit_assignment.directive)
         if report is None or report.first_submitted_at is None:
             late = deadline is not None and now >= deadline
             result.units["missing" if late else "pending"] += 1
@@ -266,6 +264,7 @@ def roll_up(assignment):
 @transaction.atomic
 def report_fill_from_roll_up(*, report):
     """Write a draft from the roll-up of the union's subtree: text and figure totals."""
+    report = Report.objects.select_for_update().get(pk=report.pk)
     if not report.is_editable:
         raise WorkflowError(_("A submitted or accepted report cannot be changed."))
     assignment = report.assignment
@@ -280,4 +279,6 @@ def report_fill_from_roll_up(*, report):
         for requirement, totals, _excerpts in rows
         for figure, total in totals
     }
+    # A new version, so that a form opened before the roll-up cannot save over it unnoticed.
+    report.version += 1
     return report_save(report=report, text=text.strip() + "\n", figures=figures)

@@ -26,7 +26,7 @@ from .access import (
     visible_assignments,
 )
 from .forms import ProgressEntryForm, ReportForm, ReviewForm
-from .models import Completion, ProgressEntry, Report, requirement_status
+from .models import Completion, ProgressEntry, Report, report_deadline, requirement_status
 
 
 def requirements_with_status(assignment):
@@ -147,17 +147,26 @@ def report_edit(request, pk):
     """The report back: written and submitted by the union, read by supervisors above."""
     assignment = assignment_for_user(request, pk)
     acts = acts_for(request.user, assignment)
-    report = (
-        services.report_for(assignment)
-        if acts
-        else get_object_or_404(Report.objects.filter(assignment=assignment))
-    )
+    if request.method == "POST" and not acts:
+        raise PermissionDenied
+    if acts:
+        report = services.report_for(assignment)
+    else:
+        reports = Report.objects.filter(assignment=assignment)
+        membership = membership_of(request.user)
+        if not (membership and membership.union_id == assignment.recipient_id):
+            # A draft is the unit's own until it is submitted.
+            reports = reports.exclude(state=Report.State.DRAFT)
+        report = reports.first()
+        if report is None:
+            messages.info(request, _("This unit has not submitted its report yet."))
+            return redirect("assignment_detail", pk=assignment.pk)
     requirements = list(assignment.directive.requirements.prefetch_related("expected_figures"))
     form = ReportForm(
         request.POST or None, request.FILES or None, report=report, requirements=requirements
     )
     if request.method == "POST":
-        if not (acts and report.is_editable):
+        if not report.is_editable:
             raise PermissionDenied
         if form.is_valid() and form.lock_for_save():
             services.report_save(
@@ -301,13 +310,17 @@ def directive_reports(request, pk):
         visible_assignments(request.user)
         .filter(directive=directive)
         .select_related("recipient", "report")
+        # Each row's state badge asks its report for the due date, read from the requirements.
+        .prefetch_related("directive__requirements")
         .order_by("recipient__path")
     )
+    deadline = report_deadline(directive)
     return render(
         request,
         "reports/directive_reports.html",
         {
             "directive": directive,
+            "deadline_passed": deadline is not None and timezone.now() >= deadline,
             "page": page_of(request, assignments, size=50),
             "may_review": directive.may_be_managed_by(request.user),
         },

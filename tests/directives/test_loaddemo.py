@@ -13,12 +13,16 @@ from directives.models import (
     Requirement,
     Union,
 )
+from reports.models import Completion, EntryFigure, ProgressEntry, Report, Submission
 
 PASSWORD = "demo-pass-2015"
 PROVINCE_TITLE = (
     "山东省总工会关于学习贯彻中央、省委党的群团工作会议精神进一步推动工会工作创新发展的决议"
 )
 EDU_TITLE = "关于认真学习宣传贯彻中央党的群团工作会议精神的通知"
+EDU_NUMBER = "鲁教工字〔2015〕21号"
+QINGDAO_NUMBER = "青工发〔2017〕36号"
+PROGRESS_MODELS = (ProgressEntry, EntryFigure, Completion, Report, Submission)
 
 
 def loaddemo(*args):
@@ -29,13 +33,30 @@ def loaddemo(*args):
 
 def snapshot():
     models = (Union, Membership, get_user_model(), Directive, Requirement, ExpectedFigure)
-    counts = {model.__name__: model.objects.count() for model in (*models, Assignment)}
+    counts = {
+        model.__name__: model.objects.count() for model in (*models, Assignment, *PROGRESS_MODELS)
+    }
     acknowledged = set(
         Assignment.objects.filter(acknowledged_at__isnull=False).values_list(
             "pk", "acknowledged_at", "acknowledged_by"
         )
     )
     return counts, acknowledged
+
+
+def report_states():
+    """Each report's unit, directive and state, and its submissions' decisions."""
+    return sorted(
+        (
+            report.assignment.recipient.code,
+            report.assignment.directive.number,
+            report.state,
+            tuple(report.submissions.values_list("decision", flat=True)),
+        )
+        for report in Report.objects.select_related(
+            "assignment__recipient", "assignment__directive"
+        )
+    )
 
 
 def parent_of(name):
@@ -152,29 +173,112 @@ def test_creates_a_user_for_every_role(demo, client):
 
 
 def test_prints_the_users_and_the_password(demo):
-    for username in ("admin", "province", "edu", "qingdao", "staff"):
-        assert username in demo
+    for user in get_user_model().objects.all():
+        assert f"{user.username} / {PASSWORD}" in demo
     assert PASSWORD in demo
     assert EDU_TITLE in demo
 
 
+def entries_on(number):
+    return ProgressEntry.objects.filter(assignment__directive__number=number)
+
+
+def test_units_log_progress_with_figures(demo):
+    edu_units = set(entries_on(EDU_NUMBER).values_list("assignment__recipient__name", flat=True))
+    assert "山东大学工会" in edu_units and len(edu_units) >= 2
+    assert entries_on(QINGDAO_NUMBER).exists()
+    assert not entries_on("").exists()
+
+    for entry in ProgressEntry.objects.select_related(
+        "assignment__directive", "assignment__recipient", "author__membership", "requirement"
+    ):
+        directive = entry.assignment.directive
+        assert entry.requirement.directive == directive
+        assert entry.author.membership.union == entry.assignment.recipient
+        assert entry.assignment.acknowledged_at is not None
+        assert entry.narrative.strip()
+        assert directive.issued_on <= entry.occurred_on, entry
+        assert entry.occurred_on.year == directive.issued_on.year, entry
+        assert entry.occurred_on.month in (9, 10, 11), entry
+        figures = entry.figure_values
+        assert figures, entry
+        assert set(figures) <= set(entry.requirement.figure_codes), entry
+        assert all(value > 0 for value in figures.values())
+        assert not entry.evidence.exists()
+
+
+def test_sdu_marks_a_requirement_as_done(demo):
+    completion = Completion.objects.select_related("assignment__recipient").get()
+    assert completion.assignment.recipient.name == "山东大学工会"
+    assert completion.assignment.directive.number == EDU_NUMBER
+    assert completion.done_by.username == "staff"
+    assert completion.assignment.progress_entries.filter(
+        requirement=completion.requirement
+    ).exists()
+
+
+def test_one_report_awaits_review_and_one_is_accepted(demo):
+    assert report_states() == [
+        ("QD-WKC", QINGDAO_NUMBER, Report.State.ACCEPTED, (Submission.Decision.ACCEPTED,)),
+        ("SDU", EDU_NUMBER, Report.State.SUBMITTED, ("",)),
+    ]
+    edu = Union.objects.get(code="SD-EDU")
+    waiting = Report.objects.awaiting_review_by(edu).get()
+    assert waiting.assignment.recipient.code == "SDU"
+    assert waiting.submissions.get().submitted_by.username == "staff"
+
+    accepted = Report.objects.get(state=Report.State.ACCEPTED)
+    submission = accepted.submissions.get()
+    assert submission.submitted_by.membership.union == accepted.assignment.recipient
+    assert submission.reviewed_by.username == "qingdao"
+    for report in Report.objects.all():
+        assert report.text.strip() and report.first_submitted_at
+        # The report states the unit's own totals, as they stand in its entries.
+        entries = EntryFigure.objects.filter(entry__assignment=report.assignment)
+        assert sum(f.value for f in report.figures.all()) == sum(f.value for f in entries)
+        assert report.submissions.get().figures
+
+
+def test_every_author_is_printed_and_can_log_in(demo, client):
+    authors = set(ProgressEntry.objects.values_list("author__username", flat=True))
+    assert "staff" in authors
+    for username in authors:
+        assert username in demo
+        assert client.login(username=username, password=PASSWORD)
+
+
 def test_a_second_run_changes_nothing(demo):
-    before = snapshot()
+    before = snapshot(), report_states()
+    histories = [model.history.count() for model in PROGRESS_MODELS]
     with translation.override("en"):
         output = loaddemo()
-    assert snapshot() == before
+    assert (snapshot(), report_states()) == before
+    assert [model.history.count() for model in PROGRESS_MODELS] == histories
     assert "already present" in output
     assert "province" in output and PASSWORD in output
+    assert f"山东大学工会 on {EDU_NUMBER}: 4 progress entries; report: Submitted" in output
 
 
 def test_a_partial_set_is_completed_not_duplicated(demo):
-    complete = snapshot()
+    complete = snapshot(), report_states()
     Directive.objects.get(issuer__name="青岛市总工会").delete()
     get_user_model().objects.filter(username="staff").delete()
     loaddemo()
     counts, acknowledged = snapshot()
-    assert counts == complete[0]
-    assert len(acknowledged) == len(complete[1])
+    assert counts == complete[0][0]
+    assert len(acknowledged) == len(complete[0][1])
+    assert report_states() == complete[1]
+
+
+def test_progress_is_added_to_a_database_loaded_without_it(demo):
+    complete = snapshot(), report_states()
+    for model in PROGRESS_MODELS:
+        model.objects.all().delete()
+    with translation.override("en"):
+        output = loaddemo()
+    assert "has been completed" in output
+    assert snapshot()[0] == complete[0][0]
+    assert report_states() == complete[1]
 
 
 @pytest.mark.django_db

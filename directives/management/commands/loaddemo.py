@@ -1,8 +1,10 @@
-"""`manage.py loaddemo`: a union tree shaped like the seeds, their three directives, and users.
+"""`manage.py loaddemo`: a union tree shaped like the seeds, their three directives, users,
+and some progress: entries with figures, a requirement marked as done, and reports back.
 
 Every object is found by its natural key before it is made (unions by code, users by
-username, directives by issuer and number or title, requirements by position), so a
-second run changes nothing and a partly loaded set is completed, not duplicated.
+username, directives by issuer and number or title, requirements by position, progress
+entries by unit, requirement and date, reports by unit and directive), so a second run
+changes nothing and a partly loaded set is completed, not duplicated.
 """
 
 import datetime
@@ -10,8 +12,10 @@ import datetime
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.db.models import Count, Q, Sum
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from directives import services
 from directives.models import (
@@ -22,6 +26,15 @@ from directives.models import (
     Membership,
     Requirement,
     Union,
+)
+from reports.models import Completion, EntryFigure, ProgressEntry, Report, Submission
+from reports.services import (
+    progress_entry_save,
+    report_for,
+    report_review,
+    report_save,
+    report_submit,
+    requirement_set_done,
 )
 
 PASSWORD = "demo-pass-2015"
@@ -75,6 +88,8 @@ USERS = (
     ("edu", "张", "晓梅", R.SUPERVISOR, "SD-EDU", False),
     ("qingdao", "刘", "海涛", R.SUPERVISOR, "QD", False),
     ("staff", "陈", "静", R.STAFF, "SDU", False),
+    ("ouc", "孙", "玉洁", R.STAFF, "OUC", False),
+    ("wkc", "赵", "建国", R.STAFF, "QD-WKC", False),
 )
 
 K = Requirement.Kind
@@ -177,7 +192,66 @@ ACKNOWLEDGEMENTS = (
     ("province", "SD-EDU", "edu"),
     ("province", "QD", "qingdao"),
     ("edu", "SDU", "staff"),
+    ("edu", "OUC", "ouc"),
+    ("qingdao", "QD-WKC", "wkc"),
 )
+
+# What units did: (directive key, union code, requirement position, author, date of the
+# activity, what was done, figures).
+PROGRESS = (
+    ("edu", "SDU", 10, "staff", d(2015, 10, 8),
+     "校工会召开委员会扩大会议，传达中央党的群团工作会议精神，工会主席作辅导发言，"
+     "各分工会主席结合本单位工作谈了认识。",
+     {F.STUDY_SESSIONS: 1, F.PARTICIPANTS: 42, F.LECTURES: 1}),
+    ("edu", "SDU", 10, "staff", d(2015, 10, 29),
+     "正式文件下发后再次集中学习，逐段研读讲话原文，围绕怎样更好地联系服务教职工分组讨论。",
+     {F.STUDY_SESSIONS: 1, F.PARTICIPANTS: 36}),
+    ("edu", "SDU", 15, "staff", d(2015, 11, 12),
+     "分两期举办分工会主席和工会干部培训班，请校党校老师专题讲解会议精神，"
+     "所属工会干部全部参加。",
+     {F.TRAINING_COURSES: 2, F.TRAINEES: 118}),
+    ("edu", "SDU", 20, "staff", d(2015, 10, 21),
+     "在校工会网站开设学习专栏，微信公众号连续推送解读文章，校报刊发一篇评论。",
+     {F.ARTICLES: 3, F.NEW_MEDIA_POSTS: 6}),
+    ("edu", "OUC", 10, "ouc", d(2015, 10, 16),
+     "校工会常委会专题学习会议精神，研究各分工会的学习安排，要求十一月中旬前学完。",
+     {F.STUDY_SESSIONS: 1, F.PARTICIPANTS: 19}),
+    ("edu", "OUC", 25, "ouc", d(2015, 11, 25),
+     "分组走访海洋与大气学院等六个分工会，和青年教师座谈，梳理出职称评审信息公开不够、"
+     "子女入托难等问题。",
+     {F.SURVEYS: 6, F.PROBLEMS_FOUND: 4}),
+    ("qingdao", "QD-WKC", 10, "wkc", d(2017, 9, 12),
+     "文化宫党支部和工会小组一起召开学习会，逐条学习重要指示和座谈会精神，"
+     "结合场馆怎样服务职工谈体会。",
+     {F.STUDY_SESSIONS: 1, F.PARTICIPANTS: 27}),
+    ("qingdao", "QD-WKC", 20, "wkc", d(2017, 9, 26),
+     "在宣传栏和微信公众号开设专栏，刊登职工的学习心得，在职工书屋办了一期主题展览。",
+     {F.ARTICLES: 2, F.NEW_MEDIA_POSTS: 5}),
+    ("qingdao", "QD-WKC", 30, "wkc", d(2017, 10, 18),
+     "对照改革要求查找职工培训和文体活动中的不足，定出延长开放时间、开设周末公益课堂等举措。",
+     {F.PROBLEMS_FOUND: 3, F.MEASURES: 4}),
+)  # fmt: skip
+
+# Requirements a unit says it has done: (directive key, union code, requirement position, who).
+DONE = (("edu", "SDU", 10, "staff"),)
+
+# Reports back, each written from the unit's own figures and submitted: (directive key,
+# union code, author, text, username of who accepts it, or None to leave it for review).
+REPORTS = (
+    ("edu", "SDU", "staff",
+     "省教育工会：\n\n"
+     "按照鲁教工字〔2015〕21号通知的要求，校工会把学习宣传贯彻中央党的群团工作会议精神"
+     "当作当前的重要任务，先后组织两次集中学习，分两期把工会干部轮训了一遍，"
+     "并通过网站、微信公众号和校报向教职工宣传。\n\n"
+     "下一步，我们将走访各分工会，听取教职工的意见，针对查出的问题制定改进措施。",
+     None),
+    ("qingdao", "QD-WKC", "wkc",
+     "市总工会组织部：\n\n"
+     "文化宫及时组织职工学习习近平总书记重要指示和群团改革工作座谈会精神，"
+     "通过宣传栏、公众号和主题展览扩大宣传，并对照改革要求定出四项服务职工的举措，"
+     "目前已开始落实。",
+     "qingdao"),
+)  # fmt: skip
 
 
 def load_unions():
@@ -255,14 +329,74 @@ def acknowledge(directives, unions, users):
         assignment.acknowledge(users[username])
 
 
+def assignment_of(directives, unions, key, code):
+    return Assignment.objects.get(directive=directives[key], recipient=unions[code])
+
+
+def log_progress(directives, unions, users):
+    for key, code, position, username, occurred_on, narrative, figures in PROGRESS:
+        assignment = assignment_of(directives, unions, key, code)
+        requirement = assignment.directive.requirements.get(position=position)
+        logged = ProgressEntry.objects.filter(
+            assignment=assignment, requirement=requirement, occurred_on=occurred_on
+        )
+        if logged.exists():
+            continue
+        entry = ProgressEntry(
+            assignment=assignment,
+            requirement=requirement,
+            occurred_on=occurred_on,
+            narrative=narrative,
+        )
+        progress_entry_save(entry=entry, figures=figures, files=[], user=users[username])
+    for key, code, position, username in DONE:
+        assignment = assignment_of(directives, unions, key, code)
+        requirement = assignment.directive.requirements.get(position=position)
+        requirement_set_done(
+            assignment=assignment, requirement=requirement, done=True, user=users[username]
+        )
+
+
+def own_totals(assignment):
+    """The unit's own figures summed per requirement, as its report states them."""
+    rows = (
+        EntryFigure.objects.filter(entry__assignment=assignment)
+        .values_list("entry__requirement", "figure")
+        .annotate(total=Sum("value"))
+    )
+    return {(requirement, code): total for requirement, code, total in rows}
+
+
+def report_back(directives, unions, users):
+    """Write and submit each report once; accept it when the spec names who accepts it."""
+    for key, code, author, text, reviewer in REPORTS:
+        assignment = assignment_of(directives, unions, key, code)
+        report = report_for(assignment)
+        if report.first_submitted_at is None:
+            report_save(report=report, text=text, figures=own_totals(assignment))
+            report = report_submit(report=report, user=users[author])
+        if reviewer and report.state == Report.State.SUBMITTED:
+            report_review(
+                report=report, user=users[reviewer], decision=Submission.Decision.ACCEPTED
+            )
+
+
 def counts():
     models = (Union, Membership, get_user_model(), Directive, Requirement, ExpectedFigure)
-    totals = [model.objects.count() for model in (*models, Assignment)]
-    return [*totals, Assignment.objects.filter(acknowledged_at__isnull=False).count()]
+    progress = (ProgressEntry, EntryFigure, Completion, Report, Submission)
+    totals = [model.objects.count() for model in (*models, Assignment, *progress)]
+    return [
+        *totals,
+        Assignment.objects.filter(acknowledged_at__isnull=False).count(),
+        Submission.objects.exclude(decision="").count(),
+    ]
 
 
 class Command(BaseCommand):
-    help = "Load the demo data: a union tree, the seed directives and a user for every role."
+    help = (
+        "Load the demo data: a union tree, the seed directives, a user for every role, "
+        "and some progress and reports back."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -282,6 +416,8 @@ class Command(BaseCommand):
             users = load_users(unions)
             directives = load_directives(unions, users)
             acknowledge(directives, unions, users)
+            log_progress(directives, unions, users)
+            report_back(directives, unions, users)
             changed = counts() != before
         if not present:
             self.stdout.write(self.style.SUCCESS(_("Demo data loaded.")))
@@ -292,6 +428,7 @@ class Command(BaseCommand):
         else:
             self.stdout.write(_("Demo data is already present; nothing changed."))
         self.summarise(unions, directives, users)
+        self.summarise_progress(directives)
 
     def summarise(self, unions, directives, users):
         write = self.stdout.write
@@ -319,3 +456,26 @@ class Command(BaseCommand):
                 "password": PASSWORD,
             }
             write("  " + _("%(username)s / %(password)s: %(name)s, %(role)s, %(union)s") % values)
+
+    def summarise_progress(self, directives):
+        """One line for each unit that logged progress or started a report."""
+        write = self.stdout.write
+        assignments = (
+            Assignment.objects.filter(directive__in=list(directives.values()))
+            .annotate(entries=Count("progress_entries"))
+            .filter(Q(entries__gt=0) | Q(report__isnull=False))
+            .select_related("directive", "recipient", "report")
+            .order_by("directive__issued_on", "recipient__path")
+        )
+        write(_("Progress and reports back:"))
+        for assignment in assignments:
+            report = getattr(assignment, "report", None)
+            count = assignment.entries
+            values = {
+                "union": assignment.recipient,
+                "directive": assignment.directive.number or assignment.directive.title,
+                "entries": ngettext("%(count)d progress entry", "%(count)d progress entries", count)
+                % {"count": count},
+                "state": report.get_state_display() if report else _("Not submitted"),
+            }
+            write("  " + _("%(union)s on %(directive)s: %(entries)s; report: %(state)s") % values)

@@ -1,0 +1,160 @@
+"""Progress and reports logged by the units of the shared tree, and the files they carry.
+
+山东大学工会 (sdu) and 济南市教育工会 (jinan_edu) both receive edu_directive; each logs
+one entry with figures and a piece of evidence, and writes a report with an attachment.
+"""
+
+import datetime
+import io
+import struct
+import zipfile
+import zlib
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from directives.models import Figure, Requirement
+from reports.models import ProgressEntry, ReportAttachment
+from reports.services import progress_entry_save, report_for, report_save
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+PDF = (
+    b"%PDF-1.4\n"
+    b"1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n"
+    b"2 0 obj << /Type /Pages /Kids [3 0 R] /Count 1 >> endobj\n"
+    b"3 0 obj << /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >> endobj\n"
+    b"trailer << /Root 1 0 R >>\n"
+    b"%%EOF\n"
+)
+
+SDU_NARRATIVE = "山东大学工会组织全校教职工集中学习会议精神，三百二十人参加。"
+SDU_REPORT = "山东大学工会关于学习贯彻会议精神情况的报告：已完成集中学习。"
+JINAN_NARRATIVE = "济南市教育工会召开专题学习会，各校工会主席参加。"
+JINAN_REPORT = "济南市教育工会关于学习贯彻会议精神情况的报告。"
+
+
+def png_bytes():
+    """A valid 1x1 red PNG."""
+
+    def chunk(kind, data):
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    pixels = zlib.compress(b"\x00\xff\x00\x00")
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    )
+
+
+def docx_bytes():
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(
+            "[Content_Types].xml",
+            '<?xml version="1.0" encoding="UTF-8"?>'
+            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="xml" ContentType="application/xml"/>'
+            '<Override PartName="/word/document.xml" ContentType="application/'
+            'vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/>'
+            "</Types>",
+        )
+        archive.writestr("_rels/.rels", "<Relationships/>")
+        archive.writestr(
+            "word/document.xml",
+            '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/'
+            '2006/main"><w:body><w:p><w:r><w:t>学习心得</w:t></w:r></w:p></w:body>'
+            "</w:document>",
+        )
+    return buffer.getvalue()
+
+
+def stored_files(media):
+    return sorted(path for path in Path(media).rglob("*") if path.is_file())
+
+
+def streamed(response):
+    """The body of a file response, closing the file it streams from."""
+    body = b"".join(response.streaming_content)
+    response.close()
+    return body
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.UPLOAD_MAX_BYTES = 20 * 1024 * 1024
+    return settings.MEDIA_ROOT
+
+
+def log_entry(assignment, *, user, narrative, requirement=None, figures=None, files=()):
+    """Log progress as the service does for the entry form; files are (name, bytes, type)."""
+    requirement = requirement or assignment.directive.requirements.get(kind=Requirement.Kind.STUDY)
+    entry = ProgressEntry(
+        assignment=assignment,
+        requirement=requirement,
+        occurred_on=datetime.date(2015, 10, 20),
+        narrative=narrative,
+    )
+    return progress_entry_save(
+        entry=entry,
+        figures=figures or {},
+        files=[(SimpleUploadedFile(name, content), kind, name) for name, content, kind in files],
+        user=user,
+    )
+
+
+def attach_to_report(report, *, user, name="学习情况报告.pdf", content=PDF, kind="application/pdf"):
+    return ReportAttachment.objects.create(
+        report=report,
+        file=SimpleUploadedFile(name, content),
+        name=name,
+        content_type=kind,
+        size=len(content),
+        uploaded_by=user,
+    )
+
+
+def unit_work(assignment, *, user, narrative, report_text):
+    entry = log_entry(
+        assignment,
+        user=user,
+        narrative=narrative,
+        figures={Figure.STUDY_SESSIONS: 2, Figure.PARTICIPANTS: 320},
+        files=[("学习现场.pdf", PDF, "application/pdf")],
+    )
+    report = report_save(report=report_for(assignment), text=report_text, figures={})
+    return SimpleNamespace(
+        assignment=assignment,
+        entry=entry,
+        evidence=entry.evidence.get(),
+        report=report,
+        attachment=attach_to_report(report, user=user),
+    )
+
+
+@pytest.fixture
+def sdu_assignment(edu_directive, tree):
+    return edu_directive.assignments.select_related("directive", "recipient").get(
+        recipient=tree.sdu
+    )
+
+
+@pytest.fixture
+def sdu_work(sdu_assignment, people, media):
+    """山东大学工会's entry with evidence, and its draft report with one attachment."""
+    return unit_work(
+        sdu_assignment, user=people.sdu_staff, narrative=SDU_NARRATIVE, report_text=SDU_REPORT
+    )
+
+
+@pytest.fixture
+def jinan_work(edu_directive, tree, people, media):
+    """The same for 济南市教育工会, a sibling of 山东大学工会."""
+    assignment = edu_directive.assignments.get(recipient=tree.jinan_edu)
+    return unit_work(
+        assignment, user=people.jinan_staff, narrative=JINAN_NARRATIVE, report_text=JINAN_REPORT
+    )

@@ -1,0 +1,286 @@
+"""Logging progress on a requirement: entries, their history, status and deadlines.
+
+Staff of 山东大学工会 work on 鲁教工发〔2015〕12号 from 山东省教育工会: the study requirement
+(due 2015-10-31, asking for study sessions and participants) and the report back.
+"""
+
+import datetime
+import re
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import translation
+
+from directives.models import Figure, Requirement
+from reports.models import EntryFigure, ProgressEntry
+
+UTC = datetime.UTC
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """Set the time everything in the project reads, without a time-travel library."""
+
+    def set_to(moment):
+        monkeypatch.setattr("django.utils.timezone.now", lambda: moment)
+
+    return set_to
+
+
+@pytest.fixture
+def assignment(edu_directive, tree):
+    return edu_directive.assignments.get(recipient=tree.sdu)
+
+
+@pytest.fixture
+def study(edu_directive):
+    return edu_directive.requirements.get(kind=Requirement.Kind.STUDY)
+
+
+@pytest.fixture
+def report_back(edu_directive):
+    return edu_directive.requirements.get(kind=Requirement.Kind.REPORT)
+
+
+@pytest.fixture
+def named(people):
+    """The two members of 山东大学工会, with the names their colleagues know them by."""
+    people.sdu_staff.last_name, people.sdu_staff.first_name = "王", "芳"
+    people.sdu_staff.save()
+    people.sdu_supervisor.last_name, people.sdu_supervisor.first_name = "李", "强"
+    people.sdu_supervisor.save()
+    return people
+
+
+def client_for(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def add_url(assignment, requirement):
+    return reverse("entry_add", args=[assignment.pk, requirement.pk])
+
+
+def entry_data(**overrides):
+    data = {
+        "occurred_on": "2015-10-20",
+        "narrative": "组织全校工会干部集中学习会议精神",
+        "figure_study_sessions": "2",
+        "figure_participants": "120",
+    }
+    data.update(overrides)
+    return {key: value for key, value in data.items() if value is not None}
+
+
+def status_on_page(client, assignment, requirement):
+    """The requirement's status as the assignment page computes it and as it draws it."""
+    response = client.get(reverse("assignment_detail", args=[assignment.pk]))
+    assert response.status_code == 200
+    computed = {r.pk: r.status for r in response.context["requirements"]}[requirement.pk]
+    section = re.search(
+        rf'data-requirement="{requirement.pk}">.*?data-status="(\w+)"',
+        response.content.decode(),
+        re.DOTALL,
+    )
+    assert section.group(1) == computed
+    return computed
+
+
+def history_lines(response):
+    html = response.content.decode()
+    history = html[html.index('data-testid="history"') :]
+    history = history[: history.index("</ul>")]
+    return [
+        re.sub(r"\s+", " ", line).strip()
+        for line in re.findall(r"<li[^>]*>(.*?)</li>", history, re.DOTALL)
+    ]
+
+
+def test_staff_logs_an_entry_with_the_expected_figures(client, people, assignment, study):
+    client.force_login(people.sdu_staff)
+    response = client.get(add_url(assignment, study))
+    assert response.status_code == 200
+    assert response.context["form"].figure_names == [
+        "figure_study_sessions",
+        "figure_participants",
+    ]
+
+    response = client.post(add_url(assignment, study), entry_data(figure_trainees="9"))
+
+    assert response.status_code == 302
+    assert response.url == reverse("assignment_detail", args=[assignment.pk])
+    entry = ProgressEntry.objects.get()
+    assert entry.assignment == assignment
+    assert entry.requirement == study
+    assert entry.author == people.sdu_staff
+    assert entry.occurred_on == datetime.date(2015, 10, 20)
+    assert entry.figure_values == {"study_sessions": 2, "participants": 120}
+
+    response = client.get(response.url)
+    html = response.content.decode()
+    assert "组织全校工会干部集中学习会议精神" in html
+    assert reverse("entry_detail", args=[entry.pk]) in html
+    with translation.override(response.headers["Content-Language"]):
+        assert f"{Figure.PARTICIPANTS.label} 120" in html
+        assert str(Figure.TRAINEES.label) not in html
+    shown = {r.pk: r.entries for r in response.context["requirements"]}
+    assert shown[study.pk] == [entry]
+
+
+def test_figures_are_ignored_on_a_requirement_that_expects_none(
+    client, people, assignment, report_back
+):
+    client.force_login(people.sdu_staff)
+
+    response = client.post(
+        add_url(assignment, report_back),
+        entry_data(narrative="起草学习贯彻情况报告", figure_participants="50"),
+    )
+
+    assert response.status_code == 302
+    entry = ProgressEntry.objects.get()
+    assert entry.requirement == report_back
+    assert not EntryFigure.objects.exists()
+
+
+def test_staff_edits_an_entry_and_the_history_names_both_people(named, assignment, study):
+    first = client_for(named.sdu_staff)
+    first.post(add_url(assignment, study), entry_data())
+    entry = ProgressEntry.objects.get()
+
+    second = client_for(named.sdu_supervisor)
+    response = second.get(reverse("entry_edit", args=[entry.pk]))
+    assert response.status_code == 200
+    version = response.context["form"]["version"].value()
+    assert version == entry.version == 1
+    response = second.post(
+        reverse("entry_edit", args=[entry.pk]),
+        entry_data(
+            narrative="补充：各学院分工会同步开展学习",
+            figure_participants="180",
+            figure_study_sessions="",
+            version=version,
+        ),
+    )
+
+    assert response.status_code == 302
+    entry.refresh_from_db()
+    assert entry.version == 2
+    assert entry.narrative == "补充：各学院分工会同步开展学习"
+    assert entry.figure_values == {"participants": 180}
+    assert entry.author == named.sdu_staff
+
+    response = first.get(reverse("entry_detail", args=[entry.pk]))
+    assert response.status_code == 200
+    assert "补充：各学院分工会同步开展学习" in response.content.decode()
+    with translation.override(response.headers["Content-Language"]):
+        created, changed = translation.gettext("created"), translation.gettext("changed")
+    lines = history_lines(response)
+    assert len(lines) == 2
+    assert lines[0].endswith(f"· 李强 · {changed}")
+    assert lines[1].endswith(f"· 王芳 · {created}")
+
+
+def test_status_moves_from_not_started_to_done_and_back(client, people, assignment, study, clock):
+    clock(datetime.datetime(2015, 10, 20, 4, 0, tzinfo=UTC))
+    client.force_login(people.sdu_staff)
+    assert status_on_page(client, assignment, study) == "not_started"
+
+    client.post(add_url(assignment, study), entry_data())
+    assert status_on_page(client, assignment, study) == "in_progress"
+
+    done_url = reverse("requirement_done", args=[assignment.pk, study.pk])
+    assert client.post(done_url, {"done": "1"}).status_code == 302
+    assert status_on_page(client, assignment, study) == "done"
+
+    assert client.post(done_url, {"done": "0"}).status_code == 302
+    assert status_on_page(client, assignment, study) == "in_progress"
+
+
+def test_overdue_is_judged_by_the_end_of_the_due_day_in_shanghai(
+    client, people, assignment, study, report_back, clock
+):
+    client.force_login(people.sdu_staff)
+    assert study.due_on == datetime.date(2015, 10, 31)
+
+    clock(datetime.datetime(2015, 10, 31, 15, 59, tzinfo=UTC))  # 23:59 in Shanghai
+    assert status_on_page(client, assignment, study) == "not_started"
+
+    clock(datetime.datetime(2015, 10, 31, 16, 0, tzinfo=UTC))  # 00:00 on 11-01 in Shanghai
+    assert status_on_page(client, assignment, study) == "overdue"
+    assert status_on_page(client, assignment, report_back) == "not_started"
+
+    client.post(add_url(assignment, study), entry_data(occurred_on="2015-10-31"))
+    assert status_on_page(client, assignment, study) == "overdue"
+
+    done_url = reverse("requirement_done", args=[assignment.pk, study.pk])
+    client.post(done_url, {"done": "1"})
+    assert status_on_page(client, assignment, study) == "done"
+
+    client.post(done_url, {"done": "0"})
+    assert status_on_page(client, assignment, study) == "overdue"
+
+
+def test_the_second_of_two_concurrent_edits_is_refused(named, assignment, study):
+    first = client_for(named.sdu_staff)
+    second = client_for(named.sdu_supervisor)
+    first.post(add_url(assignment, study), entry_data())
+    entry = ProgressEntry.objects.get()
+    edit_url = reverse("entry_edit", args=[entry.pk])
+    first_version = first.get(edit_url).context["form"]["version"].value()
+    second_version = second.get(edit_url).context["form"]["version"].value()
+    assert first_version == second_version == 1
+
+    saved = first.post(
+        edit_url,
+        entry_data(narrative="王芳的修改", figure_participants="130", version=first_version),
+    )
+    refused = second.post(
+        edit_url,
+        entry_data(narrative="李强的修改", figure_participants="999", version=second_version),
+    )
+
+    assert saved.status_code == 302
+    assert refused.status_code == 409
+    html = refused.content.decode()
+    assert "李强的修改" in html
+    assert 'value="999"' in html
+    assert refused.context["form"].has_error("__all__", "conflict")
+    entry.refresh_from_db()
+    assert entry.narrative == "王芳的修改"
+    assert entry.figure_values == {"study_sessions": 2, "participants": 130}
+    assert entry.version == 2
+
+
+@pytest.mark.parametrize("value", ["-1", "abc", "1.5"])
+def test_a_bad_figure_is_a_form_error_and_nothing_is_saved(
+    client, people, assignment, study, value
+):
+    client.force_login(people.sdu_staff)
+
+    response = client.post(add_url(assignment, study), entry_data(figure_participants=value))
+
+    assert response.status_code == 200
+    assert list(response.context["form"].errors) == ["figure_participants"]
+    assert not ProgressEntry.objects.exists()
+    assert not EntryFigure.objects.exists()
+
+
+def test_a_bad_figure_leaves_the_stored_entry_unchanged(client, people, assignment, study):
+    client.force_login(people.sdu_staff)
+    client.post(add_url(assignment, study), entry_data())
+    entry = ProgressEntry.objects.get()
+
+    response = client.post(
+        reverse("entry_edit", args=[entry.pk]),
+        entry_data(narrative="改了但数字不对", figure_study_sessions="-3", version=1),
+    )
+
+    assert response.status_code == 200
+    assert "figure_study_sessions" in response.context["form"].errors
+    entry.refresh_from_db()
+    assert entry.narrative == "组织全校工会干部集中学习会议精神"
+    assert entry.figure_values == {"study_sessions": 2, "participants": 120}
+    assert entry.version == 1
