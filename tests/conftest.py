@@ -31,6 +31,16 @@ def fast_passwords(settings):
 
 
 @pytest.fixture
+def clock(monkeypatch):
+    """Set the time everything in the project reads, without a time-travel library."""
+
+    def set_to(moment):
+        monkeypatch.setattr("django.utils.timezone.now", lambda: moment)
+
+    return set_to
+
+
+@pytest.fixture
 def tree(db):
     province = Union.objects.add_root(
         {"code": "SD", "name": "山东省总工会", "kind": Union.Kind.FEDERATION}

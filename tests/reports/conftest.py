@@ -5,10 +5,6 @@ one entry with figures and a piece of evidence, and writes a report with an atta
 """
 
 import datetime
-import io
-import struct
-import zipfile
-import zlib
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -18,58 +14,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from directives.models import Figure, Requirement
 from reports.models import ProgressEntry, ReportAttachment
 from reports.services import progress_entry_save, report_for, report_save
-
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-
-PDF = (
-    b"%PDF-1.4\n"
-    b"1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n"
-    b"2 0 obj << /Type /Pages /Kids [3 0 R] /Count 1 >> endobj\n"
-    b"3 0 obj << /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >> endobj\n"
-    b"trailer << /Root 1 0 R >>\n"
-    b"%%EOF\n"
-)
+from tests.files import PDF
 
 SDU_NARRATIVE = "山东大学工会组织全校教职工集中学习会议精神，三百二十人参加。"
 SDU_REPORT = "山东大学工会关于学习贯彻会议精神情况的报告：已完成集中学习。"
 JINAN_NARRATIVE = "济南市教育工会召开专题学习会，各校工会主席参加。"
 JINAN_REPORT = "济南市教育工会关于学习贯彻会议精神情况的报告。"
-
-
-def png_bytes():
-    """A valid 1x1 red PNG."""
-
-    def chunk(kind, data):
-        body = kind + data
-        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
-
-    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
-    pixels = zlib.compress(b"\x00\xff\x00\x00")
-    return (
-        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
-    )
-
-
-def docx_bytes():
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr(
-            "[Content_Types].xml",
-            '<?xml version="1.0" encoding="UTF-8"?>'
-            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-            '<Default Extension="xml" ContentType="application/xml"/>'
-            '<Override PartName="/word/document.xml" ContentType="application/'
-            'vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/>'
-            "</Types>",
-        )
-        archive.writestr("_rels/.rels", "<Relationships/>")
-        archive.writestr(
-            "word/document.xml",
-            '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/'
-            '2006/main"><w:body><w:p><w:r><w:t>学习心得</w:t></w:r></w:p></w:body>'
-            "</w:document>",
-        )
-    return buffer.getvalue()
 
 
 def stored_files(media):

@@ -16,7 +16,8 @@ from django.utils import translation
 
 from reports.models import Evidence, ProgressEntry, Report, ReportAttachment, Submission
 from reports.services import report_for
-from tests.reports.conftest import DOCX, PDF, docx_bytes, png_bytes, stored_files, streamed
+from tests.files import DOCX, PDF, docx_bytes, png_bytes
+from tests.reports.conftest import stored_files, streamed
 
 NARRATIVE = "组织全校教职工集中学习，签到表和现场照片附后。"
 REPORT_TEXT = "山东大学工会关于学习贯彻会议精神情况的报告。"

@@ -24,14 +24,8 @@ from reports.models import (
 )
 from reports.services import report_for, report_save, report_submit
 from tests.conftest import make_directive
-from tests.reports.conftest import (
-    PDF,
-    SDU_NARRATIVE,
-    SDU_REPORT,
-    log_entry,
-    stored_files,
-    streamed,
-)
+from tests.files import PDF
+from tests.reports.conftest import SDU_NARRATIVE, SDU_REPORT, log_entry, stored_files, streamed
 
 READ = {
     "anonymous": 302,

@@ -14,7 +14,8 @@ from directives.services import directive_forward, directive_issue, directive_se
 from reports.models import Report, Submission
 from reports.services import report_for, report_review, report_save, report_submit
 from tests.conftest import make_directive, make_user
-from tests.reports.conftest import PDF, attach_to_report, docx_bytes, log_entry, png_bytes
+from tests.files import PDF, docx_bytes, png_bytes
+from tests.reports.conftest import attach_to_report, log_entry
 
 EVIDENCE = [
     ("签到表.pdf", PDF, "application/pdf"),

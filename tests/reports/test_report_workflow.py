@@ -19,16 +19,6 @@ UTC = datetime.UTC
 
 
 @pytest.fixture
-def clock(monkeypatch):
-    """Set the time everything in the project reads, without a time-travel library."""
-
-    def set_to(moment):
-        monkeypatch.setattr("django.utils.timezone.now", lambda: moment)
-
-    return set_to
-
-
-@pytest.fixture
 def assignment(edu_directive, tree):
     return edu_directive.assignments.get(recipient=tree.sdu)
 

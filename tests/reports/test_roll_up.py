@@ -9,8 +9,6 @@ unit's entries once, and leave out the draft forward and unrelated directives.
 
 import datetime
 import re
-import struct
-import zlib
 from types import SimpleNamespace
 
 import pytest
@@ -30,31 +28,10 @@ from reports.services import (
     report_submit,
 )
 from tests.conftest import make_directive, make_user
+from tests.files import png_bytes
 
 UTC = datetime.UTC
 SESSIONS, PARTICIPANTS = Figure.STUDY_SESSIONS.value, Figure.PARTICIPANTS.value
-
-
-def png_bytes():
-    def chunk(kind, data):
-        body = kind + data
-        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
-
-    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
-    pixels = zlib.compress(b"\x00\xff\x00\x00")
-    return (
-        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
-    )
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    """Set the time everything in the project reads, without a time-travel library."""
-
-    def set_to(moment):
-        monkeypatch.setattr("django.utils.timezone.now", lambda: moment)
-
-    return set_to
 
 
 @pytest.fixture
