@@ -39,7 +39,8 @@ def zip_bytes(entries):
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, content in entries.items():
-            archive.writestr(name, content)
+            # A fixed date, so that building the same file twice gives the same bytes.
+            archive.writestr(zipfile.ZipInfo(name, date_time=(2015, 9, 24, 0, 0, 0)), content)
     return buffer.getvalue()
 
 

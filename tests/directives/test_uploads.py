@@ -72,9 +72,9 @@ def download(client, attachment):
         reverse("attachment_download", args=[attachment.directive_id, attachment.pk])
     )
     if response.status_code == 200:
-        content = b"".join(response.streaming_content)
-        response.close()
-        return response, content
+        # Reading to the end closes the file; the test client wraps that close so that it
+        # leaves the test's database connection alone, which a second close() would not.
+        return response, b"".join(response.streaming_content)
     return response, None
 
 

@@ -27,10 +27,9 @@ def stored_files(media):
 
 
 def streamed(response):
-    """The body of a file response, closing the file it streams from."""
-    body = b"".join(response.streaming_content)
-    response.close()
-    return body
+    """The body of a file response. Reading to the end closes the file; a further
+    response.close() would fire request_finished and close the test's PostgreSQL connection."""
+    return b"".join(response.streaming_content)
 
 
 @pytest.fixture
