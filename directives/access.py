@@ -38,7 +38,7 @@ def own_assignment(request, directive):
     return Assignment.objects.filter(directive=directive, recipient=membership.union).first()
 
 
-def own_assignment_or_404(request, directive):
+def own_assignment_or_403(request, directive):
     assignment = own_assignment(request, directive)
     if assignment is None:
         raise PermissionDenied

@@ -16,7 +16,7 @@ from .access import (
     may_issue,
     membership_of,
     own_assignment,
-    own_assignment_or_404,
+    own_assignment_or_403,
 )
 from .forms import AttachmentForm, DirectiveForm, RequirementFormSet
 from .models import Assignment, Directive
@@ -193,7 +193,7 @@ def directive_close(request, pk):
 @require_POST
 def directive_forward(request, pk):
     directive = directive_for_user(request, pk)
-    assignment = own_assignment_or_404(request, directive)
+    assignment = own_assignment_or_403(request, directive)
     if not may_forward(request.user, assignment):
         raise PermissionDenied
     forward = services.directive_forward(
@@ -215,7 +215,7 @@ def directive_forward(request, pk):
 @require_POST
 def directive_acknowledge(request, pk):
     directive = directive_for_user(request, pk)
-    assignment = own_assignment_or_404(request, directive)
+    assignment = own_assignment_or_403(request, directive)
     assignment.acknowledge(request.user)
     if request.htmx:
         assignment = Assignment.objects.for_tasks().get(pk=assignment.pk)
