@@ -7,16 +7,27 @@ PY := $(VENV)/bin/python
 STAMPS := .stamps
 HOST ?= 127.0.0.1:8000
 PYTEST_ARGS ?=
+UNITS ?= 10000
 
-.PHONY: run test setup install assets messages migrate demo lint format migrations-check i18n-check ci clean
+.PHONY: run test bench setup install assets messages migrate demo lint format migrations-check i18n-check ci clean
 
+# The background worker (big imports and exports) runs beside runserver and stops with it.
 run: setup
 	$(PY) manage.py loaddemo --if-empty
+	$(PY) manage.py db_worker --no-reload --no-startup-delay & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	$(PY) manage.py runserver $(HOST)
 
 test: setup $(STAMPS)/dev
 	./scripts/ensure-chromium
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Builds a synthetic province in a throw-away database (UNITS=100000 for the big one;
+# DATABASE_URL picks SQLite or PostgreSQL) and prints one JSON line per measurement:
+# the dashboards at UNITS, then spreadsheets (always 10,000 units: 200,000+ entries).
+bench: setup
+	$(PY) -m bench.dashboards --units $(UNITS)
+	$(PY) -m bench.spreadsheets
 
 setup: install assets messages migrate
 

@@ -1,5 +1,14 @@
 """A synthetic province for benchmarks: a union tree of a given size built in bulk."""
 
+import json
+import os
+import tempfile
+from contextlib import contextmanager
+
+from django.conf import settings
+from django.db import connection, connections
+from django.test.utils import setup_databases, teardown_databases
+
 from directives.models import Union
 
 KINDS = [
@@ -19,13 +28,15 @@ def fanout(units, levels):
     return width
 
 
-def build_tree(units=10_000, levels=5, prefix="B"):
+def build_tree(units=10_000, levels=5, prefix="B", width=None):
     """Create about `units` unions in `levels` levels under one new root; return the root.
+
+    `width` (children per union) defaults to what fills the levels evenly.
 
     Paths are computed here and rows inserted with bulk_create, which is what makes a
     100,000-unit tree take seconds instead of the minutes add_child would need.
     """
-    width = fanout(units, levels)
+    width = width or fanout(units, levels)
     step = Union.steplen
     last_root = Union.objects.filter(depth=1).order_by("-path").first()
     root_path = last_root._inc_path() if last_root else Union._get_path(None, 1, 1)
@@ -63,3 +74,42 @@ def build_tree(units=10_000, levels=5, prefix="B"):
         union.numchild = counts.get(union.path, 0)
     Union.objects.bulk_create(batch, batch_size=2000)
     return Union.objects.get(path=root_path)
+
+
+@contextmanager
+def throwaway_database():
+    """A test database beside the configured one, dropped afterwards. On SQLite a file,
+    as in production, not the in-memory database the tests use."""
+    settings.ALLOWED_HOSTS = ["testserver"]
+    with tempfile.TemporaryDirectory(prefix="gqtrack-bench-") as folder:
+        if connection.vendor == "sqlite":
+            settings.DATABASES["default"]["TEST"]["NAME"] = os.path.join(folder, "bench.sqlite3")
+        databases = setup_databases(verbosity=0, interactive=False)
+        try:
+            yield folder
+        finally:
+            connections.close_all()
+            teardown_databases(databases, verbosity=0)
+
+
+def in_child(function):
+    """Run `function` in a forked process; return (its result, its peak RSS in MB)."""
+    connections.close_all()
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child
+        os.close(read)
+        try:
+            result = function()
+        except BaseException as error:  # report it to the parent, whatever it is
+            result = {"error": repr(error)}
+        with os.fdopen(write, "w") as out:
+            json.dump(result, out)
+        os._exit(0)
+    os.close(write)
+    with os.fdopen(read) as source:
+        result = json.load(source)
+    _pid, _status, usage = os.wait4(pid, 0)
+    if isinstance(result, dict) and "error" in result:
+        raise RuntimeError(result["error"])
+    return result, round(usage.ru_maxrss / 1024, 1)

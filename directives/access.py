@@ -7,7 +7,7 @@ subtree. A user who may see an object but not change it gets 403.
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 
-from .models import Assignment, Directive
+from .models import Assignment, Directive, Membership
 
 
 def membership_of(user):
@@ -61,3 +61,19 @@ def may_forward(user, assignment):
 def may_issue(user):
     membership = membership_of(user)
     return bool(membership and membership.oversees_subtree)
+
+
+def is_member(user):
+    return user.is_superuser or membership_of(user) is not None
+
+
+def supervises(user):
+    """Supervisors and administrators watch and direct their subtree; superusers all."""
+    membership = membership_of(user)
+    return user.is_superuser or bool(membership and membership.oversees_subtree)
+
+
+def administers(user):
+    """Administrators keep the union tree and the users of their subtree."""
+    membership = membership_of(user)
+    return user.is_superuser or bool(membership and membership.role == Membership.Role.ADMIN)

@@ -12,15 +12,19 @@ from django.contrib.auth import admin as auth_admin
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.http import Http404, HttpResponseBadRequest
+from django.http import Http404, HttpResponseBadRequest, HttpResponseRedirect
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
+from import_export.admin import ImportExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 from treebeard.admin import TreeAdmin
 from treebeard.forms import movenodeform_factory
 
 from .access import membership_of
 from .models import Assignment, Directive, Membership, Requirement, Union
+from .resources import DirectiveResource, MembershipResource, UnionResource
+from .spreadsheets import SPREADSHEET_FORMATS, SpreadsheetError
 
 User = get_user_model()
 
@@ -127,6 +131,41 @@ class HistoryAdmin(SimpleHistoryAdmin):
         return super().history_form_view(request, object_id, version_id, extra_context)
 
 
+class SpreadsheetAdmin(ImportExportMixin):
+    """Import and export through the project's resources, made for the request's user,
+    so that an administrator reads and writes only their subtree."""
+
+    formats = SPREADSHEET_FORMATS
+
+    def get_resource_kwargs(self, request, *args, **kwargs):
+        return {"user": request.user}
+
+    def has_import_permission(self, request):
+        return self.has_add_permission(request) and self.has_change_permission(request)
+
+    def has_export_permission(self, request):
+        return self.has_view_permission(request)
+
+    def add_data_read_fail_error_to_form(self, form, e):
+        # The library names only the exception's class; ours say what is wrong.
+        if isinstance(e, SpreadsheetError):
+            for message in e.messages:
+                form.add_error("import_file", message)
+        else:
+            super().add_data_read_fail_error_to_form(form, e)
+
+    def process_result(self, result, request):
+        # The confirmed import ran again and was rolled back: say so, not "imported".
+        if result.has_errors() or result.has_validation_errors():
+            for error in result.base_errors:
+                messages.error(request, str(error.error))
+            info = self.get_model_info()
+            return HttpResponseRedirect(
+                reverse("admin:{}_{}_import".format(*info), current_app=self.admin_site.name)
+            )
+        return super().process_result(result, request)
+
+
 # --- Unions -----------------------------------------------------------------------------
 
 CHILD_POSITIONS = ("first-child", "last-child", "sorted-child")
@@ -199,7 +238,8 @@ class SubtreeMoveForm(forms.Form):
 
 
 @admin.register(Union)
-class UnionAdmin(SubtreeAdminMixin, HistoryAdmin, TreeAdmin):
+class UnionAdmin(SpreadsheetAdmin, SubtreeAdminMixin, HistoryAdmin, TreeAdmin):
+    resource_classes = [UnionResource]
     form = movenodeform_factory(Union)
     list_display = ["name", "code", "kind"]
     list_filter = ["kind"]
@@ -273,7 +313,8 @@ def subtree_users(root):
 
 
 @admin.register(Membership)
-class MembershipAdmin(SubtreeAdminMixin, HistoryAdmin):
+class MembershipAdmin(SpreadsheetAdmin, SubtreeAdminMixin, HistoryAdmin):
+    resource_classes = [MembershipResource]
     list_display = ["user", "union", "role"]
     list_filter = ["role"]
     list_select_related = ["user", "union"]
@@ -385,7 +426,8 @@ class RequirementInline(admin.TabularInline):
 
 
 @admin.register(Directive)
-class DirectiveAdmin(SuperuserOnlyMixin, HistoryAdmin):
+class DirectiveAdmin(SpreadsheetAdmin, SuperuserOnlyMixin, HistoryAdmin):
+    resource_classes = [DirectiveResource]
     inlines = [RequirementInline]
     list_display = ["title", "number", "issuer", "state", "issued_on"]
     list_filter = ["state", "kind"]

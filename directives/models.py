@@ -10,13 +10,19 @@ from simple_history.models import HistoricalRecords
 from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 
 
+def in_subtree_q(union, field="path"):
+    """Q for rows whose union `field` (a path, or a path across a relation) lies in the
+    union's subtree, the union included."""
+    # The range lets SQLite search the path index, which its LIKE cannot use;
+    # PostgreSQL serves the prefix match from its pattern index.
+    last = union.path + Union.alphabet[-1] * (Union.path_max_length - len(union.path))
+    return Q(**{f"{field}__range": (union.path, last), f"{field}__startswith": union.path})
+
+
 class UnionQuerySet(MP_NodeQuerySet):
     def in_subtree(self, union):
         """The union itself and every union beneath it, at any depth."""
-        # The range lets SQLite search the path index, which its LIKE cannot use;
-        # PostgreSQL serves the prefix match from its pattern index.
-        last = union.path + Union.alphabet[-1] * (Union.path_max_length - len(union.path))
-        return self.filter(path__range=(union.path, last), path__startswith=union.path)
+        return self.filter(in_subtree_q(union))
 
     def below(self, union):
         """Every union beneath the union, at any depth, without the union itself."""
@@ -194,6 +200,14 @@ class DirectiveQuerySet(models.QuerySet):
         )
 
 
+def set_own_origin(row):
+    """A directive that forwards nothing is the origin of its own chain; a new one learns
+    its key only once inserted."""
+    if row.origin_id is None:
+        row.origin_id = row.pk
+        type(row).objects.filter(pk=row.pk).update(origin=row.pk)
+
+
 class Directive(Versioned):
     """A document issued by a union to the unions beneath it: a notice, a resolution..."""
 
@@ -247,13 +261,21 @@ class Directive(Versioned):
         verbose_name=_("forwarded directive"),
         help_text=_("The directive from above that this one forwards or implements."),
     )
+    # The day the report back is due, fixed when the directive is issued (its requirements
+    # cannot change after that), so that lists and dashboards need not read requirements.
+    report_due_on = models.DateField(_("report due on"), null=True, editable=False)
+    # The topmost directive of the chain (itself when it forwards nothing): every forward
+    # of a cascade shares it, so dashboards find a whole cascade with one indexed filter.
+    origin = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, editable=False, related_name="+"
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["origin"])
     objects = DirectiveQuerySet.as_manager()
 
     class Meta:
@@ -277,9 +299,21 @@ class Directive(Versioned):
     def __str__(self):
         return f"{self.number} {self.title}".strip()
 
+    def save(self, *args, **kwargs):
+        self.origin_id = self.parent.origin_id if self.parent_id else self.pk
+        super().save(*args, **kwargs)
+        set_own_origin(self)
+
     @property
     def is_draft(self):
         return self.state == self.State.DRAFT
+
+    def report_back_day(self):
+        """The due date of the report-back requirement, else the last due date."""
+        requirements = list(self.requirements.all())
+        report_back = [r.due_on for r in requirements if r.kind == Requirement.Kind.REPORT]
+        dates = report_back or [r.due_on for r in requirements]
+        return max(dates) if dates else None
 
     def chain(self):
         """The directives this one forwards, from the topmost down to its parent."""
@@ -334,8 +368,15 @@ class Requirement(models.Model):
     description = models.TextField(_("description"), blank=True)
     due_on = models.DateField(_("due on"))
     position = models.PositiveSmallIntegerField(_("order"), default=0)
+    # The topmost requirement it passes on (itself when it has no source), and the keys of
+    # the whole chain down to itself ("/1/5/23/"): a dashboard finds everything that passes
+    # one requirement on, at any depth, with one prefix match.
+    origin = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, editable=False, related_name="+"
+    )
+    lineage = models.CharField(max_length=255, editable=False, blank=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["origin", "lineage"])
 
     class Meta:
         verbose_name = _("requirement")
@@ -344,6 +385,22 @@ class Requirement(models.Model):
 
     def __str__(self):
         return self.title
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        if self.place_in_chain():
+            Requirement.objects.filter(pk=self.pk).update(
+                origin=self.origin_id, lineage=self.lineage
+            )
+
+    def place_in_chain(self):
+        """Set origin and lineage from the source, once saved; tell whether they changed."""
+        source = self.source
+        origin = source.origin_id if source else self.pk
+        lineage = f"{source.lineage if source else '/'}{self.pk}/"
+        changed = (self.origin_id, self.lineage) != (origin, lineage)
+        self.origin_id, self.lineage = origin, lineage
+        return changed
 
     def clean(self):
         if self.source_id and self.due_on and self.due_on > self.source.due_on:

@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
 from .models import Assignment, Directive, ExpectedFigure, Requirement
+from .signals import directive_issued
 
 
 @transaction.atomic
@@ -40,8 +41,10 @@ def directive_issue(*, directive):
         raise ValueError(_("A directive needs at least one requirement before it is issued."))
     directive.state = Directive.State.ISSUED
     directive.issued_on = directive.issued_on or timezone.localdate()
+    directive.report_due_on = directive.report_back_day()
     directive.version += 1
-    directive.save(update_fields=["state", "issued_on", "version", "updated_at"])
+    directive.save(update_fields=["state", "issued_on", "report_due_on", "version", "updated_at"])
+    directive_issued.send(sender=Directive, directive=directive)
     return directive
 
 
@@ -85,6 +88,9 @@ def directive_forward(*, directive, union, user):
         Requirement,
         default_user=user,
     )
+    for copy in copies:
+        copy.place_in_chain()
+    Requirement.objects.bulk_update(copies, ["origin", "lineage"])
     ExpectedFigure.objects.bulk_create(
         ExpectedFigure(requirement=copy, figure=figure.figure)
         for source, copy in zip(sources, copies, strict=True)

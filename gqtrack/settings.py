@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "treebeard",
     "import_export",
     "simple_history",
+    "django_tasks",
+    "django_tasks_db",
     "directives",
     "reports",
 ]
@@ -152,6 +154,7 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [
     BASE_DIR / "static",
     ("vendor/bootstrap", BASE_DIR / "node_modules" / "bootstrap" / "dist"),
+    ("vendor/chart.js", BASE_DIR / "node_modules" / "chart.js" / "dist"),
 ]
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
@@ -221,7 +224,23 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
 
+# --- Spreadsheets (django-import-export; see docs/spreadsheets.md) ---------------------
+IMPORT_MAX_BYTES = envint("IMPORT_MAX_BYTES", 10 * 1024 * 1024)
+IMPORT_MAX_ROWS = envint("IMPORT_MAX_ROWS", 100_000)
+IMPORT_MAX_COLUMNS = envint("IMPORT_MAX_COLUMNS", 60)
+# Files with more rows than this are previewed and imported by the background worker.
+IMPORT_BACKGROUND_ROWS = envint("IMPORT_BACKGROUND_ROWS", 2_000)
+# Exports with more rows are written by the background worker, then downloaded.
+EXPORT_BACKGROUND_ROWS = envint("EXPORT_BACKGROUND_ROWS", 20_000)
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
+IMPORT_EXPORT_USE_TRANSACTIONS = True
+# Characters xlsx cannot hold become U+FFFD instead of failing the whole export.
+IMPORT_EXPORT_ESCAPE_ILLEGAL_CHARS_ON_EXPORT = True
 SIMPLE_HISTORY_REVERT_DISABLED = True
+
+# --- Background work (django-tasks, Django 6's tasks interface) ------------------------
+# The queue is a table of the database: `manage.py db_worker` runs what is queued there
+# (`make run` starts one beside runserver; see docs/deployment.md). Tests run tasks at once.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 GQTRACK_NAME = _("gqtrack")

@@ -10,9 +10,10 @@ from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from directives.access import membership_of
-from directives.models import Assignment, Directive
+from directives.access import membership_of, supervises
+from directives.models import Assignment, Directive, Union
 
+from .dashboards import Dashboard
 from .models import Evidence, ProgressEntry, Report, ReportAttachment
 
 
@@ -107,7 +108,45 @@ def directive_for_report_list(request, pk):
     directive = get_object_or_404(
         Directive.objects.visible_to(request.user).published().select_related("issuer"), pk=pk
     )
-    membership = membership_of(request.user)
-    if not request.user.is_superuser and not (membership and membership.oversees_subtree):
+    if not supervises(request.user):
         raise Http404
     return directive
+
+
+def dashboard_top(user, directive):
+    """The highest unit whose subtree the user may watch on this directive: the issuer, or
+    the user's own union when it lies beneath the issuer. 404 for anyone else."""
+    if user.is_superuser:
+        return directive.issuer
+    union = membership_of(user).union
+    if union.path.startswith(directive.issuer.path):
+        return union
+    if directive.issuer.path.startswith(union.path):
+        return directive.issuer
+    raise Http404
+
+
+def dashboard_for(user, directive_pk, unit_pk=None, *, kind=""):
+    """A published directive's dashboard at a unit (by default the highest the user may
+    watch), for supervisors only; any other directive or unit is 404."""
+    if not supervises(user):
+        raise Http404
+    directive = get_object_or_404(
+        Directive.objects.visible_to(user).published().select_related("issuer"), pk=directive_pk
+    )
+    top = dashboard_top(user, directive)
+    unit_pk = str(unit_pk or "")
+    if unit_pk and not unit_pk.isdigit():
+        raise Http404
+    node = get_object_or_404(Union.objects.in_subtree(top), pk=unit_pk) if unit_pk else top
+    return Dashboard(directive, node, top=top, kind=kind)
+
+
+def unit_for_scorecard(request, pk):
+    """A unit in the user's scope (staff: their own union)."""
+    if request.user.is_superuser:
+        return get_object_or_404(Union, pk=pk)
+    membership = membership_of(request.user)
+    if membership is None:
+        raise Http404
+    return get_object_or_404(membership.scope(), pk=pk)

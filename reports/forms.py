@@ -2,10 +2,11 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from directives.forms import DateInput, VersionCheckMixin, style
-from directives.models import Figure
+from directives.models import Figure, Requirement
+from directives.spreadsheets import FORMATS_BY_EXTENSION, check_size
 from directives.uploads import ACCEPT_ATTRIBUTE, display_name, validate_upload
 
-from .models import ProgressEntry, Submission
+from .models import ProgressEntry, Status, Submission
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -141,3 +142,55 @@ class ReviewForm(forms.Form):
         ):
             self.add_error("comment", _("Say why the report is returned."))
         return cleaned
+
+
+class DashboardFilterForm(forms.Form):
+    """What a supervisor narrows a dashboard to; every field optional."""
+
+    kind = forms.ChoiceField(
+        label=_("Requirement kind"),
+        required=False,
+        choices=[("", _("All kinds")), *Requirement.Kind.choices],
+    )
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", _("Any status")), *Status.choices]
+    )
+    overdue = forms.BooleanField(label=_("Overdue only"), required=False)
+    q = forms.CharField(label=_("Unit name"), required=False, max_length=100)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        style(self)
+
+    def value(self, name):
+        return self.cleaned_data.get(name) if self.is_valid() else self.fields[name].initial
+
+    def keep(self, row):
+        """Whether a dashboard row passes the filters."""
+        status = self.value("status")
+        if status and not getattr(row.counts, status):
+            return False
+        if self.value("overdue") and not (row.counts.overdue or row.reports.get("missing")):
+            return False
+        query = (self.value("q") or "").strip()
+        return not query or query in row.unit.name or query in row.unit.short_name
+
+
+class SpreadsheetUploadForm(forms.Form):
+    """An .xlsx or .csv file to import, within the size limit; its rows are checked later."""
+
+    file = forms.FileField(
+        label=_("Spreadsheet"), widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"})
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        style(self)
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        upload.name = display_name(upload.name)
+        if upload.name.rpartition(".")[2].lower() not in FORMATS_BY_EXTENSION:
+            raise forms.ValidationError(_("Only .xlsx and .csv files can be imported."))
+        check_size(upload.size)
+        return upload

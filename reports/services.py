@@ -19,6 +19,7 @@ from .models import (
     Report,
     ReportAttachment,
     ReportFigure,
+    RequirementProgress,
     Submission,
     report_deadline,
 )
@@ -50,6 +51,7 @@ def progress_entry_save(*, entry, figures, files, user):
             )
     for upload in files:
         Evidence.store(upload, user=user, entry=entry)
+    RequirementProgress.objects.refresh(entry.assignment, entry.requirement)
     return entry
 
 
@@ -62,6 +64,7 @@ def requirement_set_done(*, assignment, requirement, done, user):
     else:
         for completion in Completion.objects.filter(assignment=assignment, requirement=requirement):
             completion.delete()
+    RequirementProgress.objects.refresh(assignment, requirement)
 
 
 def report_for(assignment):

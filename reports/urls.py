@@ -1,8 +1,26 @@
 from django.urls import path
 
-from . import views
+from . import import_views, views
 
 urlpatterns = [
+    path("imports/", import_views.import_list, name="import_list"),
+    path("imports/jobs/<int:pk>/", import_views.import_job, name="import_job"),
+    path(
+        "imports/jobs/<int:pk>/progress/",
+        import_views.import_job_progress,
+        name="import_job_progress",
+    ),
+    path("imports/jobs/<int:pk>/confirm/", import_views.import_confirm, name="import_confirm"),
+    path("imports/<slug:kind>/", import_views.import_new, name="import_new"),
+    *(
+        path(
+            f"imports/<slug:kind>/template.{extension}",
+            import_views.import_template,
+            {"extension": extension},
+            name=f"import_template_{extension}",
+        )
+        for extension in ("xlsx", "csv")
+    ),
     path("assignments/<int:pk>/", views.assignment_detail, name="assignment_detail"),
     path(
         "assignments/<int:pk>/requirements/<int:requirement_pk>/entries/new/",
@@ -32,4 +50,18 @@ urlpatterns = [
     path("reviews/", views.review_queue, name="review_queue"),
     path("reports/<int:pk>/review/", views.report_review, name="report_review"),
     path("directives/<int:pk>/reports/", views.directive_reports, name="directive_reports"),
+    path("dashboard/", views.overview, name="overview"),
+    path("directives/<int:pk>/dashboard/", views.directive_dashboard, name="dashboard"),
+    path("directives/<int:pk>/dashboard/units/", views.dashboard_units, name="dashboard_units"),
+    path(
+        "directives/<int:pk>/dashboard/entries/", views.dashboard_entries, name="dashboard_entries"
+    ),
+    path("directives/<int:pk>/dashboard/relay/", views.dashboard_relay, name="dashboard_relay"),
+    path("units/<int:pk>/scorecard/", views.unit_scorecard, name="unit_scorecard"),
+    path("directives/<int:pk>/dashboard/export/", views.dashboard_export, name="dashboard_export"),
+    path("exports/", views.export_list, name="export_list"),
+    path("exports/jobs/<int:pk>/", views.export_job, name="export_job"),
+    path("exports/jobs/<int:pk>/progress/", views.export_job_progress, name="export_job_progress"),
+    path("exports/jobs/<int:pk>/file/", views.export_download, name="export_download"),
+    path("exports/<slug:kind>/", views.export, name="export"),
 ]

@@ -1,5 +1,6 @@
 """Real files of every kind the app meets, built in memory for the tests."""
 
+import csv
 import io
 import struct
 import zipfile
@@ -76,3 +77,51 @@ def xlsx_bytes():
 
 def ole_bytes():
     return OLE_SIGNATURE + b"\x00" * 4088
+
+
+def sheet_bytes(rows):
+    """An xlsx workbook whose first sheet holds the rows (the first one the headers)."""
+    workbook = openpyxl.Workbook()
+    for row in rows:
+        workbook.active.append(list(row))
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def csv_bytes(rows, encoding="utf-8"):
+    """A CSV file as Excel writes it: "utf-8-sig" with a BOM, "gbk" on Chinese Windows."""
+    text = io.StringIO(newline="")
+    csv.writer(text).writerows(rows)
+    return text.getvalue().encode(encoding)
+
+
+def zip_bomb_xlsx_bytes(declared_size=2**40):
+    """A small xlsx whose archive says one entry unpacks to a terabyte."""
+    buffer = io.BytesIO(sheet_bytes([["单位代码"], ["SD"]]))
+    with zipfile.ZipFile(buffer, "a", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(zipfile.ZipInfo("xl/media/padding.bin", (2015, 9, 24, 0, 0, 0)), b"0")
+        archive.getinfo("xl/media/padding.bin").file_size = declared_size
+    return buffer.getvalue()
+
+
+def xml_bomb_xlsx_bytes():
+    """A small xlsx whose sheet defines entities that would expand to gigabytes."""
+    entities = '<!ENTITY a0 "ha">' + "".join(
+        f'<!ENTITY a{n} "{("&a" + str(n - 1) + ";") * 10}">' for n in range(1, 10)
+    )
+    sheet = (
+        f'<?xml version="1.0"?><!DOCTYPE worksheet [{entities}]>'
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        '<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>&a9;</t></is></c></row>'
+        "</sheetData></worksheet>"
+    )
+    source = zipfile.ZipFile(io.BytesIO(sheet_bytes([["单位代码"]])))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for info in source.infolist():
+            content = source.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                content = sheet.encode()
+            archive.writestr(info, content)
+    return buffer.getvalue()

@@ -18,8 +18,8 @@ def person(user):
 
 @register.filter
 def lookup(mapping, key):
-    """mapping[key] in a template, or None."""
-    return mapping.get(key)
+    """mapping[key] in a template, or None (also when there is no mapping)."""
+    return mapping.get(key) if mapping else None
 
 
 @register.filter

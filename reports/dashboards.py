@@ -1,0 +1,524 @@
+"""Completion rolled up through the tree: what the dashboards count, and how.
+
+A directive's cascade is the directive and every forward of it, at any level. Each
+dashboard adds up rows of `RequirementProgress` (one per unit and requirement) and of
+assignments, grouped by the child of the current unit that each row lies beneath: the
+first characters of a materialized path name that child. Every page therefore runs
+the same few GROUP BY queries whatever the size of the tree.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db import connection
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Substr
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from directives.models import Assignment, Directive, Union, in_subtree_q
+
+from .models import FigureTotal, ProgressEntry, RequirementProgress, Status
+
+DUE_SOON_DAYS = 7
+
+
+class ReportState:
+    """Where a unit's report back stands against its deadline."""
+
+    ON_TIME = "on_time"
+    LATE = "late"
+    RETURNED = "returned"
+    MISSING = "missing"
+    PENDING = "pending"
+    choices = [
+        (ON_TIME, _("On time")),
+        (LATE, _("Late")),
+        (RETURNED, _("Returned")),
+        (MISSING, _("Missing")),
+        (PENDING, _("Not yet due")),
+    ]
+
+
+# --- The conditions, written once: counted on dashboards, listed behind each number ---
+
+
+def status_q(status, today):
+    """RequirementProgress rows in one status on `today`."""
+    open_ = Q(done_at__isnull=True)
+    not_due = open_ & Q(requirement__due_on__gte=today)
+    return {
+        Status.DONE: Q(done_at__isnull=False),
+        Status.OVERDUE: open_ & Q(requirement__due_on__lt=today),
+        Status.IN_PROGRESS: not_due & Q(entry_count__gt=0),
+        Status.NOT_STARTED: not_due & Q(entry_count=0),
+        "due_soon": not_due
+        & Q(requirement__due_on__lte=today + datetime.timedelta(days=DUE_SOON_DAYS)),
+    }[status]
+
+
+def with_report_due(assignments):
+    return assignments.annotate(report_due=F("directive__report_due_on"))
+
+
+def with_report_state(assignments, today):
+    """Annotate each assignment with its report's `ReportState` on `today`."""
+    return with_report_due(assignments).annotate(
+        report_state=Case(
+            *[When(report_q(state, today), then=Value(state)) for state, _l in ReportState.choices],
+            output_field=CharField(),
+        )
+    )
+
+
+def report_q(state, today):
+    """Assignments (annotated by `with_report_due`) whose report is in one state."""
+    submitted = Q(report__first_submitted_at__isnull=False) & ~Q(report__state="returned")
+    unsent = Q(report__isnull=True) | Q(report__first_submitted_at__isnull=True)
+    return {
+        ReportState.RETURNED: Q(report__state="returned"),
+        ReportState.ON_TIME: submitted & Q(report__first_submitted_at__date__lte=F("report_due")),
+        ReportState.LATE: submitted & Q(report__first_submitted_at__date__gt=F("report_due")),
+        ReportState.MISSING: unsent & Q(report_due__lt=today),
+        ReportState.PENDING: unsent & (Q(report_due__gte=today) | Q(report_due__isnull=True)),
+    }[state]
+
+
+def forwarded():
+    """Whether the assignment's recipient has issued its forward of the directive."""
+    return Exists(
+        Directive.objects.published().filter(
+            parent=OuterRef("directive"), issuer=OuterRef("recipient")
+        )
+    )
+
+
+ASSIGNMENT_FLAGS = {
+    "acknowledged": Q(acknowledged_at__isnull=False),
+    "not_acknowledged": Q(acknowledged_at__isnull=True),
+    "forwarded": Q(forwarded=True),
+    "not_forwarded": Q(forwarded=False, recipient__numchild__gt=0),
+}
+
+
+FLAG_LABELS = [
+    ("acknowledged", _("Acknowledged")),
+    ("not_acknowledged", _("Not acknowledged")),
+    ("forwarded", _("Forwarded")),
+    ("not_forwarded", _("Not forwarded")),
+]
+
+
+def cascade_assignments(directive):
+    """Assignments of the directive and of every forward of it, drafts left out."""
+    return (
+        Assignment.objects.filter(directive__origin=directive.origin_id)
+        .exclude(directive__state=Directive.State.DRAFT)
+        .annotate(forwarded=forwarded())
+    )
+
+
+# --- The dashboard of one directive at one unit -----------------------------------
+
+
+@dataclass
+class Counts:
+    done: int = 0
+    in_progress: int = 0
+    not_started: int = 0
+    overdue: int = 0
+    due_soon: int = 0
+
+    @property
+    def total(self):
+        return self.done + self.in_progress + self.not_started + self.overdue
+
+    @property
+    def percent(self):
+        return round(100 * self.done / self.total) if self.total else 0
+
+    def add(self, other):
+        for name in ("done", "in_progress", "not_started", "overdue", "due_soon"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    @property
+    def light(self):
+        """Traffic light: red when anything is overdue, yellow when due soon, green when done."""
+        if self.overdue:
+            return "red"
+        if self.due_soon:
+            return "yellow"
+        if self.total and self.done == self.total:
+            return "green"
+        return ""
+
+
+@dataclass
+class Row:
+    """One unit's subtree (or the unit alone, for the current unit's own work)."""
+
+    unit: Union
+    own: bool = False
+    assigned: int = 0
+    acknowledged: int = 0
+    forwarded: int = 0
+    intermediate: int = 0
+    reports: dict = field(default_factory=dict)
+    requirements: dict = field(default_factory=dict)  # requirement pk -> Counts
+    figures: dict = field(default_factory=dict)  # requirement pk -> {figure: total}
+
+    @property
+    def counts(self):
+        """All requirements together."""
+        total = Counts()
+        for counts in self.requirements.values():
+            total.add(counts)
+        return total
+
+
+REQUIREMENT_STATUSES = [Status.DONE, Status.IN_PROGRESS, Status.NOT_STARTED, Status.OVERDUE]
+
+# A unit's status on one requirement, from its rows in `unit_progress`: as SQL for the
+# counts (an aggregate over that aggregate) and as a filter for the lists behind them.
+UNIT_STATUS = {
+    Status.DONE: ("n_open = 0", Q(n_open=0)),
+    Status.IN_PROGRESS: (
+        "n_open > 0 AND n_overdue = 0 AND n_active > 0",
+        Q(n_open__gt=0, n_overdue=0, n_active__gt=0),
+    ),
+    Status.NOT_STARTED: (
+        "n_open > 0 AND n_overdue = 0 AND n_active = 0",
+        Q(n_open__gt=0, n_overdue=0, n_active=0),
+    ),
+    Status.OVERDUE: ("n_overdue > 0", Q(n_overdue__gt=0)),
+    "due_soon": ("n_overdue = 0 AND n_due_soon > 0", Q(n_overdue=0, n_due_soon__gt=0)),
+}
+
+
+def unit_progress(progress, today, above, **keys):
+    """RequirementProgress rows grouped per unit and requirement `above` them (an
+    expression naming it), and by `keys`, with how many of the unit's own requirements
+    are open, overdue, due soon or show any activity.
+
+    A forward may split a requirement into several (study, and training); the unit is
+    done with the requirement above once it has done all of them.
+    """
+    return (
+        progress.annotate(above=above, unit_ref=F("unit"), **keys)
+        .values("unit_ref", "above", *keys)
+        .annotate(
+            n_open=Count("pk", filter=Q(done_at__isnull=True)),
+            n_overdue=Count("pk", filter=status_q(Status.OVERDUE, today)),
+            n_due_soon=Count("pk", filter=status_q("due_soon", today)),
+            n_active=Count("pk", filter=Q(entry_count__gt=0) | Q(done_at__isnull=False)),
+        )
+        .order_by()
+    )
+
+
+def over_units(grouped, columns, group_by):
+    """Aggregate a `unit_progress` queryset once more, in SQL the ORM cannot write.
+
+    `columns` and `group_by` are this module's constants; values travel as parameters.
+    """
+    sql, params = grouped.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {columns} FROM ({sql}) unit_status GROUP BY {group_by}",
+            params,
+        )
+        return cursor.fetchall()
+
+
+def counting(status):
+    return f"SUM(CASE WHEN {UNIT_STATUS[status][0]} THEN 1 ELSE 0 END)"
+
+
+class Dashboard:
+    """A directive's completion at one unit: a row per child unit, each over its subtree."""
+
+    def __init__(self, directive, node, *, top=None, kind="", today=None):
+        self.directive = directive
+        self.node = node
+        self.top = top or node  # the highest unit the viewer may climb to
+        self.today = today or timezone.localdate()
+        requirements = directive.requirements.prefetch_related("expected_figures")
+        if kind:
+            requirements = requirements.filter(kind=kind)
+        self.requirements = list(requirements)
+        self.by_pk = {r.pk: r for r in self.requirements}
+        self.origins = list({r.origin_id for r in self.requirements})
+        self.key_length = (node.depth + 1) * Union.steplen
+
+    def requirement_above(self, relation="requirement"):
+        """Which of this directive's requirements a cascade requirement passes on: the one
+        whose chain it continues; for units sent the directive from higher up, the one with
+        the same origin."""
+        by_origin = {}
+        for r in self.requirements:
+            by_origin.setdefault(r.origin_id, []).append(r)
+        return Case(
+            *[
+                When(**{f"{relation}__lineage__startswith": r.lineage}, then=Value(r.pk))
+                for r in self.requirements
+            ],
+            *[
+                When(**{f"{relation}__origin": origin}, then=Value(same[0].pk))
+                for origin, same in by_origin.items()
+                if len(same) == 1
+            ],
+            output_field=IntegerField(),
+        )
+
+    def progress(self, unit=None, own=False):
+        """The progress rows of the node's subtree (or of `unit`'s, or of `unit` alone)."""
+        unit = unit or self.node
+        where = Q(unit=unit) if own else in_subtree_q(unit, "unit__path")
+        return RequirementProgress.objects.filter(where, requirement__origin__in=self.origins)
+
+    def unit_progress(self, unit=None, own=False, **keys):
+        return unit_progress(
+            self.progress(unit, own), self.today, self.requirement_above(), **keys
+        ).exclude(above=None)
+
+    def assignments(self, unit=None, own=False):
+        unit = unit or self.node
+        where = Q(recipient=unit) if own else in_subtree_q(unit, "recipient__path")
+        return cascade_assignments(self.directive).filter(where)
+
+    def figure_totals(self, key):
+        """(key, requirement, figure, total) over the subtree, grouped by the `key`
+        expression (a child's path prefix, or the unit itself)."""
+        return (
+            FigureTotal.objects.filter(
+                in_subtree_q(self.node, "progress__unit__path"),
+                progress__requirement__origin__in=self.origins,
+            )
+            .annotate(key=key, above=self.requirement_above("progress__requirement"))
+            .exclude(above=None)
+            .values_list("key", "above", "figure")
+            .annotate(sum=Sum("total"))
+            .order_by()
+        )
+
+    def units_in(self, status, requirement=None, *, unit=None, own=False):
+        """The units behind one number: those in `status` on a requirement (or on any)."""
+        grouped = self.unit_progress(unit, own).filter(UNIT_STATUS[status][1])
+        if requirement is not None:
+            grouped = grouped.filter(above=requirement.pk)
+        return Union.objects.filter(pk__in=Subquery(grouped.values("unit_ref")))
+
+    def rows(self):
+        """The node's own row first (when it received the directive), then its children."""
+        children = list(Union.objects.children_of(self.node))
+        rows = {child.path: Row(unit=child) for child in children}
+        rows[self.node.path] = Row(unit=self.node, own=True)
+
+        key = Substr("unit__path", 1, self.key_length)
+        statuses = [*REQUIREMENT_STATUSES, "due_soon"]
+        counts = over_units(
+            self.unit_progress(unit_key=key),
+            ", ".join(["unit_key", "above", *map(counting, statuses)]),
+            "unit_key, above",
+        )
+        for path, above, *numbers in counts:
+            rows[path].requirements[above] = Counts(*numbers)
+
+        figures = self.figure_totals(Substr("progress__unit__path", 1, self.key_length))
+        for path, above, figure, total in figures:
+            rows[path].figures.setdefault(above, {})[figure] = total
+
+        assignments = (
+            with_report_due(self.assignments())
+            .annotate(key=Substr("recipient__path", 1, self.key_length))
+            .values_list("key")
+            .annotate(
+                assigned=Count("pk"),
+                acknowledged=Count("pk", filter=ASSIGNMENT_FLAGS["acknowledged"]),
+                forwarded_count=Count("pk", filter=ASSIGNMENT_FLAGS["forwarded"]),
+                intermediate=Count("pk", filter=Q(recipient__numchild__gt=0)),
+                **{
+                    state: Count("pk", filter=report_q(state, self.today))
+                    for state, _label in ReportState.choices
+                },
+            )
+            .order_by()
+        )
+        states = [state for state, _label in ReportState.choices]
+        for path, assigned, acknowledged, forwarded_count, intermediate, *reports in assignments:
+            row = rows[path]
+            row.assigned, row.acknowledged = assigned, acknowledged
+            row.forwarded, row.intermediate = forwarded_count, intermediate
+            row.reports = dict(zip(states, reports, strict=True))
+
+        own = rows.pop(self.node.path)
+        return ([own] if own.assigned else []) + [rows[child.path] for child in children]
+
+    @staticmethod
+    def total(rows):
+        """The node's whole subtree: its rows added up."""
+        total = Row(unit=None)
+        for row in rows:
+            total.assigned += row.assigned
+            total.acknowledged += row.acknowledged
+            total.forwarded += row.forwarded
+            total.intermediate += row.intermediate
+            for state, number in row.reports.items():
+                total.reports[state] = total.reports.get(state, 0) + number
+            for pk, counts in row.requirements.items():
+                total.requirements.setdefault(pk, Counts()).add(counts)
+            for pk, figures in row.figures.items():
+                totals = total.figures.setdefault(pk, {})
+                for figure, number in figures.items():
+                    totals[figure] = totals.get(figure, 0) + number
+        return total
+
+    def done_by_day(self):
+        """(day, requirements marked done that day) in the subtree, for the progress chart."""
+        return list(
+            self.progress()
+            .filter(done_on__isnull=False)
+            .values_list("done_on")
+            .annotate(count=Count("pk"))
+            .order_by("done_on")
+        )
+
+    def entries(self, unit=None, own=False, requirement=None):
+        """Progress entries of the subtree (or of `unit`) on this directive's requirements,
+        or on the one `requirement`."""
+        unit = unit or self.node
+        where = (
+            Q(assignment__recipient=unit)
+            if own
+            else in_subtree_q(unit, "assignment__recipient__path")
+        )
+        entries = ProgressEntry.objects.filter(
+            where,
+            requirement__origin__in=self.origins,
+            assignment__directive__origin=self.directive.origin_id,
+        ).annotate(above=self.requirement_above())
+        entries = (
+            entries.filter(above=requirement.pk) if requirement else entries.exclude(above=None)
+        )
+        return (
+            entries.select_related("requirement", "author", "assignment__recipient")
+            .prefetch_related("figures")
+            .order_by("-occurred_on", "-pk")
+        )
+
+
+# --- Middle layers, the overview and a unit's record --------------------------------
+
+
+def relay(directive, node):
+    """Intermediate units of the node's subtree with when they acknowledged and forwarded;
+    those that have not forwarded first."""
+    forwards = Directive.objects.published().filter(
+        parent=OuterRef("directive"), issuer=OuterRef("recipient")
+    )
+    return (
+        cascade_assignments(directive)
+        .filter(in_subtree_q(node, "recipient__path"), recipient__numchild__gt=0)
+        .select_related("recipient", "directive__issuer")
+        .annotate(
+            forward_pk=Subquery(forwards.values("pk")[:1]),
+            forward_number=Subquery(forwards.values("number")[:1]),
+            forwarded_on=Subquery(forwards.values("issued_on")[:1]),
+        )
+        .order_by("forwarded", "recipient__path")
+    )
+
+
+def active_directives(user, membership):
+    """Issued directives at the top of the user's scope, one per cascade: those its units
+    issued (not forwards of one issued within it), and those its union received and has
+    not passed on."""
+    issued = Directive.objects.visible_to(user).filter(state=Directive.State.ISSUED)
+    if membership is None:
+        return issued.filter(parent=None)
+    scope = membership.scope()
+    passed_on = Directive.objects.published().filter(parent=OuterRef("pk"), issuer=membership.union)
+    received = Assignment.objects.filter(directive=OuterRef("pk"), recipient=membership.union)
+    return issued.filter(
+        (Q(issuer__in=scope) & ~Q(parent__issuer__in=scope))
+        | (Exists(received) & ~Q(issuer__in=scope) & ~Exists(passed_on))
+    )
+
+
+@dataclass
+class CascadeSummary:
+    done: int = 0
+    total: int = 0
+    overdue_units: int = 0
+
+    @property
+    def percent(self):
+        return round(100 * self.done / self.total) if self.total else 0
+
+
+def cascade_summaries(directives, top, today=None):
+    """Per directive: units done / requirements owed over `top`'s subtree, and how many
+    units have something overdue. One query for any number of directives."""
+    today = today or timezone.localdate()
+    progress = RequirementProgress.objects.filter(
+        in_subtree_q(top, "unit__path"),
+        assignment__directive__origin__in=[d.origin_id for d in directives],
+    )
+    grouped = unit_progress(
+        progress, today, F("requirement__origin"), cascade=F("assignment__directive__origin")
+    )
+    columns = [
+        "cascade",
+        counting(Status.DONE),
+        "COUNT(*)",
+        f"COUNT(DISTINCT CASE WHEN {UNIT_STATUS[Status.OVERDUE][0]} THEN unit_ref END)",
+    ]
+    found = {
+        row[0]: CascadeSummary(*row[1:])
+        for row in over_units(grouped, ", ".join(columns), "cascade")
+    }
+    return {d.pk: found.get(d.origin_id, CascadeSummary()) for d in directives}
+
+
+def scorecard(unit):
+    """Every directive the unit received, newest first, with its record on each."""
+    progress = RequirementProgress.objects.filter(assignment=OuterRef("pk")).values("assignment")
+
+    def counted(condition):
+        return Subquery(
+            progress.filter(condition).annotate(n=Count("pk")).values("n"),
+            output_field=IntegerField(),
+        )
+
+    today = timezone.localdate()
+    return (
+        with_report_state(Assignment.objects.received_by(unit), today)
+        .annotate(
+            forwarded=forwarded(),
+            requirements=counted(Q()),
+            done=counted(status_q(Status.DONE, today)),
+            done_late=counted(Q(done_at__date__gt=F("requirement__due_on"))),
+            overdue=counted(status_q(Status.OVERDUE, today)),
+            report_state=Case(
+                *[
+                    When(report_q(state, today), then=Value(state))
+                    for state, _l in ReportState.choices
+                ]
+            ),
+        )
+        .select_related("directive__issuer", "report")
+        .order_by("-directive__issued_on", "-pk")
+    )

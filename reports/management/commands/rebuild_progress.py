@@ -1,0 +1,17 @@
+from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
+
+from reports.models import RequirementProgress
+
+
+class Command(BaseCommand):
+    help = _(
+        "Count every unit's progress on every requirement again from the entries and "
+        "completions (the dashboards' summary). Run it after changing data outside the app."
+    )
+
+    def handle(self, *args, **options):
+        RequirementProgress.objects.rebuild()
+        self.stdout.write(
+            _("%(count)d progress rows counted.") % {"count": RequirementProgress.objects.count()}
+        )

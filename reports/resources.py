@@ -1,0 +1,292 @@
+"""Spreadsheet resources for progress entries and reports, built on directives.spreadsheets.
+
+Both name the assignment by the directive (issuer code and document number) and the
+recipient unit's code. They are read by the unit and the supervisors above it, and
+written only by the unit's own members while the directive is in force, as in the app.
+The formats are documented in docs/spreadsheets.md.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from import_export.fields import Field
+
+from directives.models import Assignment, Directive, Figure
+from directives.spreadsheets import (
+    ChoiceWidget,
+    DateTimeWidget,
+    DateWidget,
+    SpreadsheetResource,
+    TextWidget,
+    WholeNumberWidget,
+)
+
+from .access import acts_for, visible_assignments
+from .models import ProgressEntry, Report
+from .services import progress_entry_save
+
+
+class AssignmentRowsResource(SpreadsheetResource):
+    """Rows about one unit's work on one directive."""
+
+    issuer = Field(
+        attribute="assignment__directive__issuer__code",
+        column_name="issuer",
+        widget=TextWidget(),
+        readonly=True,
+    )
+    number = Field(
+        attribute="assignment__directive__number",
+        column_name="number",
+        widget=TextWidget(),
+        readonly=True,
+    )
+    unit = Field(
+        attribute="assignment__recipient__code",
+        column_name="unit",
+        widget=TextWidget(),
+        readonly=True,
+    )
+    unit_name = Field(
+        attribute="assignment__recipient__name",
+        column_name="unit_name",
+        widget=TextWidget(),
+        readonly=True,
+    )
+
+    headers = {
+        "issuer": gettext_lazy("Issuer code"),
+        "number": gettext_lazy("Document number"),
+        "unit": gettext_lazy("Unit code"),
+        "unit_name": gettext_lazy("Unit name"),
+    }
+
+    def assignments(self):
+        """Assignments of published directives to units in the scope."""
+        if self.user is None:
+            assignments = Assignment.objects.exclude(directive__state=Directive.State.DRAFT)
+        else:
+            assignments = visible_assignments(self.user)
+        return assignments.filter(recipient__in=self.unions)
+
+    def assignment_for(self, row):
+        issuer, number, unit = (
+            self.fields[name].clean(row) for name in ("issuer", "number", "unit")
+        )
+        assignment = (
+            self.assignments()
+            .filter(directive__issuer__code=issuer, directive__number=number, recipient__code=unit)
+            .select_related("directive", "recipient")
+            .first()
+        )
+        if assignment is None:
+            raise ValidationError(
+                {
+                    "unit": _(
+                        "Directive %(number)s of %(issuer)s was not sent to a unit %(unit)s "
+                        "within your scope."
+                    )
+                    % {"number": number, "issuer": issuer, "unit": unit}
+                }
+            )
+        return assignment
+
+    def write_problems(self, assignment):
+        if self.unscoped or acts_for(self.user, assignment):
+            return {}
+        return {
+            "unit": _(
+                "Only members of %(unit)s write its progress and report, while the directive "
+                "is in force."
+            )
+            % {"unit": assignment.recipient.code}
+        }
+
+
+def figure_column(code):
+    def figure_value(entry):
+        return entry.figure_values.get(code)
+
+    return Field(
+        attribute=f"figure_{code}",
+        column_name=f"figure_{code}",
+        widget=WholeNumberWidget(),
+        dehydrate_method=figure_value,
+    )
+
+
+class ProgressEntryResource(AssignmentRowsResource):
+    """Progress entries, one a row, with a column for each figure."""
+
+    requirement = Field(
+        attribute="requirement__position",
+        column_name="requirement",
+        widget=WholeNumberWidget(),
+        readonly=True,
+    )
+    requirement_title = Field(
+        attribute="requirement__title",
+        column_name="requirement_title",
+        widget=TextWidget(),
+        readonly=True,
+    )
+    occurred_on = Field(attribute="occurred_on", column_name="occurred_on", widget=DateWidget())
+    narrative = Field(attribute="narrative", column_name="narrative", widget=TextWidget())
+    author = Field(
+        attribute="author__username", column_name="author", widget=TextWidget(), readonly=True
+    )
+
+    headers = {
+        **AssignmentRowsResource.headers,
+        "requirement": gettext_lazy("Requirement number"),
+        "requirement_title": gettext_lazy("Requirement"),
+        "occurred_on": gettext_lazy("Date"),
+        "narrative": gettext_lazy("What was done"),
+        "author": gettext_lazy("Recorded by"),
+    }
+
+    class Meta:
+        model = ProgressEntry
+        fields = (
+            "issuer",
+            "number",
+            "unit",
+            "unit_name",
+            "requirement",
+            "requirement_title",
+            "occurred_on",
+            "narrative",
+            *(f"figure_{code}" for code in Figure.values),
+            "author",
+        )
+        import_id_fields = ("issuer", "number", "unit", "requirement", "occurred_on", "narrative")
+
+    def __init__(self, user=None, **kwargs):
+        super().__init__(user=user, **kwargs)
+        # One column for each figure, headed by its name.
+        self.headers = dict(self.headers)
+        for code, label in Figure.choices:
+            self.fields[f"figure_{code}"] = figure_column(code)
+            self.headers[f"figure_{code}"] = label
+
+    def scoped(self, queryset):
+        return (
+            queryset.filter(assignment__in=self.assignments())
+            .select_related(
+                "assignment__directive__issuer", "assignment__recipient", "requirement", "author"
+            )
+            .prefetch_related("figures")
+            .order_by(
+                "assignment__recipient__path", "assignment__directive_id", "occurred_on", "pk"
+            )
+        )
+
+    def init_instance(self, row=None):
+        assignment = self.assignment_for(row)
+        position = self.fields["requirement"].clean(row)
+        requirement = assignment.directive.requirements.filter(position=position).first()
+        if requirement is None:
+            raise ValidationError(
+                {
+                    "requirement": _("Directive %(number)s has no requirement %(position)s.")
+                    % {"number": assignment.directive.number, "position": position}
+                }
+            )
+        return ProgressEntry(assignment=assignment, requirement=requirement, author=self.user)
+
+    def after_init_instance(self, instance, new, row, **kwargs):
+        values = {} if new else instance.figure_values
+        for code in Figure.values:
+            setattr(instance, f"figure_{code}", values.get(code))
+
+    def problems(self, entry):
+        problems = self.write_problems(entry.assignment)
+        expected = entry.requirement.figure_codes
+        for code in Figure.values:
+            if getattr(entry, f"figure_{code}") is not None and code not in expected:
+                problems[f"figure_{code}"] = _(
+                    "Requirement %(position)s does not ask for this figure."
+                ) % {"position": entry.requirement.position}
+        return problems
+
+    def do_instance_save(self, instance, is_create):
+        progress_entry_save(
+            entry=instance,
+            figures={code: getattr(instance, f"figure_{code}") for code in Figure.values},
+            files=(),
+            user=self.user,
+        )
+
+
+class ReportResource(AssignmentRowsResource):
+    """Reports back, one a row. Only the text imports, into a draft or returned report."""
+
+    state = Field(
+        attribute="state",
+        column_name="state",
+        widget=ChoiceWidget(Report.State.choices),
+        readonly=True,
+    )
+    first_submitted_at = Field(
+        attribute="first_submitted_at",
+        column_name="first_submitted_at",
+        widget=DateTimeWidget(),
+        readonly=True,
+    )
+    submitted_at = Field(
+        attribute="submitted_at",
+        column_name="submitted_at",
+        widget=DateTimeWidget(),
+        readonly=True,
+    )
+    text = Field(attribute="text", column_name="text", widget=TextWidget())
+
+    headers = {
+        **AssignmentRowsResource.headers,
+        "state": gettext_lazy("State"),
+        "first_submitted_at": gettext_lazy("First submitted at"),
+        "submitted_at": gettext_lazy("Submitted at"),
+        "text": gettext_lazy("Report"),
+    }
+
+    class Meta:
+        model = Report
+        fields = (
+            "issuer",
+            "number",
+            "unit",
+            "unit_name",
+            "state",
+            "first_submitted_at",
+            "submitted_at",
+            "text",
+        )
+        import_id_fields = ("issuer", "number", "unit")
+
+    def scoped(self, queryset):
+        queryset = queryset.filter(assignment__in=self.assignments())
+        if not self.unscoped:
+            # A draft is the unit's own until it is submitted.
+            drafts_of_others = Q(state=Report.State.DRAFT)
+            if self.membership:
+                drafts_of_others &= ~Q(assignment__recipient_id=self.membership.union_id)
+            queryset = queryset.exclude(drafts_of_others)
+        return queryset.select_related(
+            "assignment__directive__issuer", "assignment__recipient"
+        ).order_by("assignment__recipient__path", "assignment__directive_id")
+
+    def init_instance(self, row=None):
+        return Report(assignment=self.assignment_for(row))
+
+    def problems(self, report):
+        problems = self.write_problems(report.assignment)
+        if (
+            not problems
+            and report._state.adding
+            and Report.objects.filter(assignment=report.assignment).exists()
+        ):
+            problems = {"unit": _("The report of this unit cannot be changed here.")}
+        if not problems and not report.is_editable:
+            problems = {"text": _("A submitted or accepted report cannot be changed.")}
+        return problems

@@ -1,0 +1,42 @@
+"""The province's supervisor opens a directive's dashboard and descends two levels."""
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.reports.conftest import media  # noqa: F401 (a fixture the cascade uses)
+from tests.reports.test_dashboards import cascade  # noqa: F401 (the shared cascade)
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def row(page, name):
+    return page.get_by_test_id("dashboard-rows").locator("tr", has_text=name)
+
+
+def test_descend_two_levels(page, log_in, cascade):  # noqa: F811
+    top, _edu_forward = cascade
+    log_in(page, "province")
+    page.goto(page.url.split("/tasks/")[0] + f"/directives/{top.pk}/")
+    page.get_by_test_id("dashboard-link").click()
+
+    expect(page.get_by_test_id("overall")).to_have_text("20%")
+    expect(page.get_by_test_id("assigned")).to_have_text("5")
+    expect(row(page, "青岛市总工会").get_by_test_id("percent")).to_have_text("33%")
+    expect(row(page, "山东省教育工会").get_by_test_id("percent")).to_have_text("17%")
+    # The charts are drawn by the locally served Chart.js. Its script is
+    # deferred, so wait for it rather than racing the numbers above.
+    page.wait_for_function("() => window.Chart && Chart.getChart('chart-by-unit')")
+    assert page.evaluate("Chart.getChart('chart-by-unit').data.labels").count("青岛市总工会") == 1
+
+    row(page, "山东省教育工会").get_by_role("link", name="山东省教育工会").click()
+    expect(page.get_by_test_id("breadcrumbs")).to_contain_text("山东省教育工会")
+    expect(row(page, "山东大学工会").get_by_test_id("percent")).to_have_text("17%")
+    expect(page.get_by_test_id("report-late")).to_have_text("1")
+
+    row(page, "山东大学工会").get_by_role("link", name="山东大学工会").click()
+    expect(page.get_by_test_id("breadcrumbs").locator("li")).to_have_count(3)
+    expect(row(page, "文学院分工会")).to_contain_text("0/1")
+    expect(page.get_by_test_id("assigned")).to_have_text("2")
+
+    page.get_by_test_id("breadcrumbs").get_by_role("link", name="山东省总工会").click()
+    expect(page.get_by_test_id("overall")).to_have_text("20%")

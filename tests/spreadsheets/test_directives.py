@@ -1,0 +1,210 @@
+"""Directives, their requirements and the users of the tree as spreadsheets."""
+
+import datetime
+
+from django.contrib.auth import get_user_model
+
+from directives.models import Directive, Figure, Membership, Requirement
+from directives.resources import DirectiveResource, MembershipResource, RequirementResource
+from directives.spreadsheets import export_file
+from tests.files import csv_bytes, sheet_bytes
+
+from .conftest import problems, run_import
+
+User = get_user_model()
+
+DIRECTIVE_HEADERS = ["发文单位代码", "文号", "标题", "文件类型", "发文日期", "正文"]
+REQUIREMENT_HEADERS = [
+    "发文单位代码",
+    "文号",
+    "工作要求序号",
+    "工作要求类型",
+    "工作要求",
+    "说明",
+    "截止日期",
+    "应报数据",
+]
+MEMBER_HEADERS = ["用户名", "姓", "名", "电子邮箱", "单位代码", "角色"]
+
+
+def test_a_supervisor_imports_directives_with_their_requirements(tree, people):
+    directives = sheet_bytes(
+        [
+            DIRECTIVE_HEADERS,
+            [
+                "SD-EDU",
+                "鲁教工发〔2015〕30号",
+                "关于开展调研的通知",
+                "通知",
+                "2015年10月8日",
+                "各单位：",
+            ],
+        ]
+    )
+    outcome = run_import(DirectiveResource(user=people.edu), "文件.xlsx", directives)
+    assert problems(outcome) == []
+    directive = Directive.objects.get(number="鲁教工发〔2015〕30号")
+    assert (directive.issuer, directive.state, directive.created_by) == (
+        tree.edu,
+        Directive.State.DRAFT,
+        people.edu,
+    )
+    assert directive.issued_on == datetime.date(2015, 10, 8)
+
+    requirements = sheet_bytes(
+        [
+            REQUIREMENT_HEADERS,
+            [
+                "SD-EDU",
+                "鲁教工发〔2015〕30号",
+                1,
+                "学习",
+                "组织学习",
+                "",
+                datetime.date(2015, 10, 31),
+                "参加人次、组织学习场次",
+            ],
+            ["SD-EDU", "鲁教工发〔2015〕30号", 2, "Report back", "报送情况", "", "2015/11/30", ""],
+        ]
+    )
+    outcome = run_import(RequirementResource(user=people.edu), "工作要求.xlsx", requirements)
+    assert problems(outcome) == []
+    study, report = directive.requirements.all()
+    assert (study.title, study.kind, study.due_on) == (
+        "组织学习",
+        "study",
+        datetime.date(2015, 10, 31),
+    )
+    assert study.figure_codes == [Figure.STUDY_SESSIONS, Figure.PARTICIPANTS]
+    assert (report.position, report.kind, report.figure_codes) == (2, "report", [])
+
+
+def test_directives_and_requirements_round_trip(edu_directive, people):
+    directives = Directive.history.count(), Requirement.history.count()
+    for resource in (DirectiveResource, RequirementResource):
+        content = export_file(resource(user=people.edu), "csv")
+        outcome = run_import(resource(user=people.edu), "export.csv", content)
+        assert problems(outcome) == []
+        assert (outcome.new, outcome.updated) == (0, 0)
+    assert (Directive.history.count(), Requirement.history.count()) == directives
+
+
+def test_exported_requirements_show_their_figures(edu_directive, people):
+    dataset = RequirementResource(user=people.edu).export()
+    assert dataset.dict[0]["Figures to report"] == "Study sessions held、Participants"
+
+
+def test_directives_outside_the_scope_are_row_errors(edu_directive, tree, people):
+    content = csv_bytes(
+        [
+            DIRECTIVE_HEADERS,
+            ["QD", "青工发〔2015〕1号", "青岛的通知", "通知", "2015-10-08", ""],
+            ["SD-EDU", "鲁教工发〔2015〕12号", "改过的标题", "通知", "2015-10-08", ""],
+            ["SD-EDU", "", "没有文号的通知", "通知", "2015-10-08", ""],
+        ]
+    )
+    outcome = run_import(DirectiveResource(user=people.qingdao), "文件.csv", content)
+    assert problems(outcome) == [
+        (3, "Issuer code", "The unit SD-EDU lies outside your scope."),
+        (4, "Document number", "This column identifies the row: fill it in."),
+    ]
+    assert not Directive.objects.filter(number="青工发〔2015〕1号").exists()
+    assert Directive.objects.get(pk=edu_directive.pk).title == edu_directive.title
+
+
+def test_staff_do_not_write_directives(tree, people):
+    content = csv_bytes(
+        [DIRECTIVE_HEADERS, ["SDU", "山大工字〔2015〕1号", "通知", "通知", "2015-10-08", ""]]
+    )
+    outcome = run_import(DirectiveResource(user=people.sdu_staff), "文件.csv", content)
+    assert problems(outcome) == [
+        (2, "Issuer code", "Only supervisors write directives and their requirements.")
+    ]
+
+
+def test_requirements_of_unknown_directives_and_bad_values_are_row_errors(edu_directive, people):
+    content = sheet_bytes(
+        [
+            REQUIREMENT_HEADERS,
+            ["SD-EDU", "鲁教工发〔2015〕99号", 1, "学习", "组织学习", "", "2015-10-31", ""],
+            ["SD-EDU", "鲁教工发〔2015〕12号", "一", "学习", "组织学习", "", "2015-10-31", ""],
+            ["SD-EDU", "鲁教工发〔2015〕12号", 1, "学习", "组织学习", "", "2015年2月30日", "人数"],
+        ]
+    )
+    outcome = run_import(RequirementResource(user=people.edu), "工作要求.xlsx", content)
+    figures = "、".join(str(label) for _code, label in Figure.choices)
+    assert problems(outcome) == [
+        (
+            2,
+            "Document number",
+            "There is no directive 鲁教工发〔2015〕99号 of SD-EDU within your scope.",
+        ),
+        (3, "Requirement number", "“一” is not a whole number of zero or more."),
+        (4, "Due on", "“2015年2月30日” is not a day of the calendar."),
+        (4, "Figures to report", f"“人数” is not one of: {figures}."),
+    ]
+
+
+def test_an_administrator_imports_users_of_the_subtree(tree, people):
+    content = csv_bytes(
+        [
+            MEMBER_HEADERS,
+            ["sdu_new", "王", "芳", "wangfang@example.com", "SDU", "工作人员"],
+            ["jinan_staff", "李", "雷", "", "JN-EDU-01", "Supervisor"],
+        ],
+        encoding="gbk",
+    )
+    outcome = run_import(MembershipResource(user=people.edu), "用户.csv", content)
+    assert problems(outcome) == []
+    user = User.objects.get(username="sdu_new")
+    assert (user.last_name, user.first_name, user.email) == ("王", "芳", "wangfang@example.com")
+    assert not user.has_usable_password()
+    assert (user.membership.union, user.membership.role) == (tree.sdu, Membership.Role.STAFF)
+    moved = Membership.objects.get(user__username="jinan_staff")
+    assert (moved.union, moved.role) == (tree.jinan_school, Membership.Role.SUPERVISOR)
+
+    again = run_import(MembershipResource(user=people.edu), "用户.csv", content)
+    assert (again.new, again.updated, again.unchanged) == (0, 0, 2)
+
+
+def test_users_outside_the_scope_and_oneself_are_row_errors(tree, people):
+    before = sorted(Membership.objects.values_list("user__username", "union__code", "role"))
+    content = csv_bytes(
+        [
+            MEMBER_HEADERS,
+            ["qd_staff", "", "", "", "SDU", "工作人员"],
+            ["loner", "", "", "", "SDU", "工作人员"],
+            ["edu", "", "", "", "SD-EDU", "管理员"],
+            ["sdu_new", "", "", "not an address", "QD", "工作人员"],
+            ["sdu_new2", "", "", "", "SDU", "主席"],
+        ]
+    )
+    outcome = run_import(MembershipResource(user=people.edu), "用户.csv", content)
+    assert problems(outcome) == [
+        (2, "Username", "The username qd_staff is taken by a user outside your scope."),
+        (3, "Username", "The username loner is taken by a user outside your scope."),
+        (4, "Username", "You cannot change your own membership."),
+        (5, "Unit code", "The unit QD lies outside your scope."),
+        (6, "Role", "“主席” is not one of: Staff、Supervisor、Administrator."),
+    ]
+    assert sorted(Membership.objects.values_list("user__username", "union__code", "role")) == before
+    assert not User.objects.filter(username__startswith="sdu_new").exists()
+
+
+def test_a_supervisors_user_export_holds_only_their_subtree(tree, people):
+    dataset = MembershipResource(user=people.edu).export()
+    assert [row["Username"] for row in dataset.dict] == [
+        "edu",
+        "edu_staff",
+        "jinan_staff",
+        "sdu_staff",
+        "sdu_supervisor",
+    ]
+    assert dataset.dict[0] == {
+        "Username": "edu",
+        "Family name": "",
+        "Given name": "",
+        "E-mail": "",
+        "Unit code": "SD-EDU",
+        "Role": "Supervisor",
+    }
