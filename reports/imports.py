@@ -25,7 +25,7 @@ from directives.spreadsheets import (
     WholeNumberWidget,
 )
 
-from .resources import ProgressEntryResource
+from .resources import ProgressEntryResource, ReportResource
 
 
 @dataclass(frozen=True)
@@ -89,6 +89,9 @@ IMPORTABLES = {
             ProgressEntryResource,
             "Progress entries · 进展记录",
             is_member,
+        ),
+        Importable(
+            "reports", _("Reports back"), ReportResource, "Reports back · 情况报告", is_member
         ),
     )
 }

@@ -10,7 +10,7 @@ from django_tasks.signals import task_enqueued
 
 from directives.models import Membership, Union
 from directives.spreadsheets import estimate_rows
-from reports.models import ProgressWriter, SpreadsheetJob
+from reports.models import ProgressWriter, Report, SpreadsheetJob
 from tests.conftest import make_user
 from tests.files import csv_bytes, sheet_bytes
 
@@ -269,8 +269,37 @@ WHO_IMPORTS_WHAT = [
     ("progress", "sdu_staff", 200),
     ("progress", "edu", 200),
     ("progress", "loner", 403),
+    ("reports", "sdu_staff", 200),
+    ("reports", "loner", 403),
     ("nothing", "edu_admin", 404),
 ]
+
+
+REPORT_HEADERS = ["发文单位代码", "文号", "单位代码", "情况报告"]
+
+
+def report_file(unit, text):
+    return csv_bytes([REPORT_HEADERS, ["SD-EDU", "鲁教工发〔2015〕12号", unit, text]])
+
+
+def test_a_unit_writes_its_draft_report_from_a_file(login, people, tree, edu_directive):
+    client = login(people.sdu_staff)
+    job = job_of(post_file(client, "reports", "情况报告.csv", report_file("SDU", "已完成集中学习")))
+    assert (job.error_count, job.outcome["new"]) == (0, 1)
+    assert not Report.objects.exists()
+
+    confirm(client, job)
+
+    report = Report.objects.get(assignment__recipient=tree.sdu)
+    assert (report.text, report.state) == ("已完成集中学习", Report.State.DRAFT)
+
+
+def test_a_supervisor_cannot_write_a_units_report_from_a_file(login, people, tree, edu_directive):
+    client = login(people.edu)
+    job = job_of(post_file(client, "reports", "情况报告.csv", report_file("SDU", "代写的报告")))
+    assert [(e.row, e.column) for e in job.errors] == [(2, "单位代码")]
+    confirm(client, job)
+    assert not Report.objects.exists()
 
 
 @pytest.mark.parametrize(("kind", "persona", "expected"), WHO_IMPORTS_WHAT)
