@@ -418,8 +418,23 @@ class UserAdmin(SubtreeAdminMixin, auth_admin.UserAdmin):
 # --- Directives: superusers only for now ------------------------------------------------
 
 
+class RequirementFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        # Imports name a directive's requirement by its number: two with one number would
+        # leave a spreadsheet row's requirement to chance.
+        positions = [
+            form.cleaned_data["position"]
+            for form in self.forms
+            if form.cleaned_data.get("position") is not None and not form.cleaned_data.get("DELETE")
+        ]
+        if len(positions) != len(set(positions)):
+            raise forms.ValidationError(_("Two requirements of a directive share one number."))
+
+
 class RequirementInline(admin.TabularInline):
     model = Requirement
+    formset = RequirementFormSet
     extra = 0
     fields = ["position", "kind", "title", "description", "due_on", "source"]
     raw_id_fields = ["source"]

@@ -510,6 +510,37 @@ def test_superuser_opens_directives_and_assignments(tree, people, superuser, log
         assert client.get(url).status_code == 200
 
 
+def posted_back(response):
+    """The data a browser would post back from an admin change page, unchanged."""
+    data = {}
+    forms = [response.context["adminform"].form]
+    for formset in response.context["inline_admin_formsets"]:
+        management = formset.formset.management_form
+        forms += [management, *formset.formset.forms]
+    for form in forms:
+        for field in form:
+            value = field.value()
+            if value is None or value is False:
+                continue
+            data[field.html_name] = value.pk if hasattr(value, "pk") else value
+    return data
+
+
+def test_two_requirements_may_not_share_a_number(tree, people, superuser, login):
+    directive = make_directive(tree.edu, user=people.edu)
+    client = login(superuser)
+    url = reverse("admin:directives_directive_change", args=[directive.pk])
+    data = posted_back(client.get(url))
+    assert client.post(url, data).status_code == 302
+
+    data["requirements-1-position"] = data["requirements-0-position"]
+    response = client.post(url, data)
+
+    assert response.status_code == 200
+    assert "两项工作要求的序号相同" in response.content.decode()
+    assert sorted(directive.requirements.values_list("position", flat=True)) == [1, 2]
+
+
 def test_history_cannot_be_reverted_by_posting(tree, superuser, login):
     client = login(superuser)
     record = tree.sdu.history.latest()
