@@ -12,7 +12,7 @@ from operator import itemgetter
 from django.db.models import Case, CharField, F, Value, When
 from django.http import Http404
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from directives.access import administers, is_member, supervises
 from directives.models import Figure
@@ -148,11 +148,11 @@ def unit_status():
 
 # kind → (name, who may export it, the import resource whose table it is)
 EXPORTS = {
-    "entries": (_lazy("Progress entries"), is_member, None),
-    "reports": (_lazy("Reports"), is_member, ReportResource),
-    "directives": (_lazy("Directives and requirements"), supervises, RequirementResource),
-    "unions": (_lazy("Union tree"), supervises, UnionResource),
-    "memberships": (_lazy("Users"), administers, MembershipResource),
+    "entries": (gettext_lazy("Progress entries"), is_member, None),
+    "reports": (gettext_lazy("Reports"), is_member, ReportResource),
+    "directives": (gettext_lazy("Directives and requirements"), supervises, RequirementResource),
+    "unions": (gettext_lazy("Union tree"), supervises, UnionResource),
+    "memberships": (gettext_lazy("Users"), administers, MembershipResource),
 }
 
 

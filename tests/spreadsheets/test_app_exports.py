@@ -167,3 +167,10 @@ def test_old_jobs_are_pruned_with_their_files_and_stuck_ones_failed(
     ]
     assert not old_file.exists()
     assert Path(recent.output.path).exists()
+
+
+def test_the_exports_page_names_each_table_in_chinese(tree, people, login):
+    page = login(people.edu).get(reverse("export_list")).content.decode()
+    for name in ("进展记录", "情况报告", "文件及工作要求", "组织架构"):
+        assert name in page
+    assert "Directives and requirements" not in page
