@@ -18,7 +18,7 @@ from directives.spreadsheets import CSV_TYPE, XLSX_TYPE, template_file
 from directives.views import page_of
 
 from .forms import SpreadsheetUploadForm
-from .imports import importable_for, importables_for
+from .imports import formats_html, importable_for, importables_for
 from .models import SpreadsheetJob
 
 CONTENT_TYPES = {"xlsx": XLSX_TYPE, "csv": CSV_TYPE}
@@ -40,6 +40,12 @@ def import_list(request):
         "reports/import_list.html",
         {"page": page_of(request, jobs), "importables": importables_for(request.user)},
     )
+
+
+@login_required
+def import_formats(request):
+    """Every file format, column by column: docs/spreadsheets.md, as the app serves it."""
+    return render(request, "reports/import_formats.html", {"formats": formats_html()})
 
 
 @login_required

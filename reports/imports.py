@@ -5,11 +5,15 @@ them. The formats are in docs/spreadsheets.md, whose sections `docs_section` nam
 """
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
+import markdown
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
+from markdown.extensions.toc import slugify
 
 from directives.access import administers, is_member, supervises
 from directives.resources import (
@@ -38,6 +42,11 @@ class Importable:
 
     def resource(self, user):
         return self.resource_class(user=user)
+
+    @property
+    def docs_anchor(self):
+        """The id of its section on the formats page."""
+        return slugify(self.docs_section, "-")
 
     def columns(self, user):
         """The columns an import reads, for the page that explains the file."""
@@ -109,3 +118,10 @@ def importable_for(user, kind):
     if not importable.may_import(user):
         raise PermissionDenied
     return importable
+
+
+@cache
+def formats_html():
+    """docs/spreadsheets.md as HTML, with an id on every heading (see docs_anchor)."""
+    text = (settings.BASE_DIR / "docs" / "spreadsheets.md").read_text(encoding="utf-8")
+    return markdown.markdown(text, extensions=["tables", "toc", "fenced_code"])

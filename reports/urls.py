@@ -11,6 +11,7 @@ urlpatterns = [
         name="import_job_progress",
     ),
     path("imports/jobs/<int:pk>/confirm/", import_views.import_confirm, name="import_confirm"),
+    path("imports/formats/", import_views.import_formats, name="import_formats"),
     path("imports/<slug:kind>/", import_views.import_new, name="import_new"),
     *(
         path(

@@ -10,6 +10,7 @@ from django_tasks.signals import task_enqueued
 
 from directives.models import Membership, Union
 from directives.spreadsheets import estimate_rows
+from reports.imports import IMPORTABLES
 from reports.models import ProgressWriter, Report, SpreadsheetJob
 from tests.conftest import make_user
 from tests.files import csv_bytes, sheet_bytes
@@ -385,3 +386,21 @@ def test_rows_are_estimated_without_reading_the_file():
     assert estimate_rows(upload("a.csv", b"h\r\n1\r\n2")) == 2
     assert estimate_rows(upload("a.xlsx", sheet_bytes([["h"], [1], [2], [3]]))) == 3
     assert estimate_rows(upload("a.xlsx", b"not a workbook")) == 0
+
+
+def test_the_import_page_links_to_its_section_of_the_formats(login, people):
+    client = login(people.sdu_staff)
+    page = client.get(reverse("import_new", args=["progress"])).content.decode()
+    link = f'href="{reverse("import_formats")}#progress-entries"'
+    assert link in page
+
+    formats = client.get(reverse("import_formats")).content.decode()
+
+    assert '<h2 id="progress-entries">Progress entries · 进展记录</h2>' in formats
+    assert "<td>工作情况</td>" in formats
+
+
+def test_every_import_has_a_section_of_the_formats(login, people):
+    formats = login(people.sdu_staff).get(reverse("import_formats")).content.decode()
+    for importable in IMPORTABLES.values():
+        assert f'id="{importable.docs_anchor}"' in formats, importable.kind
