@@ -18,6 +18,7 @@ from django.db.models import (
     Exists,
     F,
     IntegerField,
+    Max,
     OuterRef,
     Q,
     Subquery,
@@ -387,13 +388,13 @@ class Dashboard:
         return total
 
     def done_by_day(self):
-        """(day, requirements marked done that day) in the subtree, for the progress chart."""
-        return list(
-            self.progress()
-            .filter(done_on__isnull=False)
-            .values_list("done_on")
-            .annotate(count=Count("pk"))
-            .order_by("done_on")
+        """(day, count) of units getting done with a requirement, in the subtree, counted
+        as the cards count them: on the day the unit finished the last of its parts."""
+        grouped = self.unit_progress().annotate(last_done=Max("done_on"))
+        days = over_units(grouped, f"last_done, {counting(Status.DONE)}", "last_done")
+        # SQLite hands the raw query's dates back as text.
+        return sorted(
+            (datetime.date.fromisoformat(str(day)), count) for day, count in days if count
         )
 
     def entries(self, unit=None, own=False, requirement=None):

@@ -59,7 +59,9 @@ def progress_entry_save(*, entry, figures, files, user):
 def requirement_set_done(*, assignment, requirement, done, user):
     if done:
         Completion.objects.get_or_create(
-            assignment=assignment, requirement=requirement, defaults={"done_by": user}
+            assignment=assignment,
+            requirement=requirement,
+            defaults={"done_by": user, "done_at": timezone.now()},
         )
     else:
         for completion in Completion.objects.filter(assignment=assignment, requirement=requirement):

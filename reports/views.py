@@ -366,9 +366,12 @@ def breadcrumbs(top, node):
 
 def chart_data(dashboard, rows, total):
     """What the three charts draw, with their labels in the user's language."""
+    # From the day the directive was issued to today, a step for each day work got done.
+    done_on = dict(dashboard.done_by_day())
+    days = {dashboard.directive.issued_on, dashboard.today, *done_on} - {None}
     running, timeline = 0, []
-    for day, count in dashboard.done_by_day():
-        running += count
+    for day in sorted(days):
+        running += done_on.get(day, 0)
         timeline.append({"x": day.isoformat(), "y": running})
     statuses = [(s, Status(s).label) for s in REQUIREMENT_STATUSES]
     counts = total.counts

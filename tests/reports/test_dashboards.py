@@ -181,6 +181,31 @@ def test_province_sees_each_child_rolled_up_over_its_subtree(cascade, people, lo
     assert "vendor/chart.js/chart.umd.min.js" in page
 
 
+def test_progress_over_time_counts_units_done_as_the_cards_do(cascade, people, login, clock, tree):
+    top, _edu_forward = cascade
+    clock(on(10, 3))
+    qingdao = Assignment.objects.get(directive=top, recipient=tree.qingdao)
+    requirement_set_done(
+        assignment=qingdao,
+        requirement=requirement(top, "publicity"),
+        done=True,
+        user=people.qingdao,
+    )
+    clock(TODAY)
+
+    response = login(people.province).get(reverse("dashboard", args=[top.pk]))
+
+    # Five requirements were marked done on 09-20, but SDU's study and training make one
+    # unit done with study: three, as on the cards; then Qingdao's publicity on 10-03.
+    points = response.context["charts"]["timeline"]["points"]
+    assert points == [
+        {"x": "2015-09-20", "y": 3},
+        {"x": "2015-10-03", "y": 4},
+        {"x": "2015-11-10", "y": 4},
+    ]
+    assert response.context["total"].counts.done == 4
+
+
 def test_descending_to_the_education_union_shows_its_own_row_and_children(
     cascade, people, login, tree
 ):
