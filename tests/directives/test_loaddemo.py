@@ -207,14 +207,26 @@ def test_units_log_progress_with_figures(demo):
         assert not entry.evidence.exists()
 
 
-def test_sdu_marks_a_requirement_as_done(demo):
-    completion = Completion.objects.select_related("assignment__recipient").get()
-    assert completion.assignment.recipient.name == "山东大学工会"
-    assert completion.assignment.directive.number == EDU_NUMBER
-    assert completion.done_by.username == "staff"
-    assert completion.assignment.progress_entries.filter(
-        requirement=completion.requirement
-    ).exists()
+def test_units_mark_done_the_requirements_they_worked_on(demo):
+    completions = Completion.objects.select_related(
+        "assignment__recipient", "assignment__directive", "requirement", "done_by__membership"
+    )
+    assert sorted(
+        (c.assignment.recipient.code, c.assignment.directive.number, c.requirement.position)
+        for c in completions
+    ) == [
+        ("QD-WKC", QINGDAO_NUMBER, 10),
+        ("QD-WKC", QINGDAO_NUMBER, 20),
+        ("QD-WKC", QINGDAO_NUMBER, 30),
+        ("SDU", EDU_NUMBER, 10),
+        ("SDU", EDU_NUMBER, 15),
+        ("SDU", EDU_NUMBER, 20),
+    ]
+    for completion in completions:
+        assert completion.done_by.membership.union == completion.assignment.recipient
+        assert completion.assignment.progress_entries.filter(
+            requirement=completion.requirement
+        ).exists()
 
 
 def test_one_report_awaits_review_and_one_is_accepted(demo):

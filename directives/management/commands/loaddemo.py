@@ -233,7 +233,14 @@ PROGRESS = (
 )  # fmt: skip
 
 # Requirements a unit says it has done: (directive key, union code, requirement position, who).
-DONE = (("edu", "SDU", 10, "staff"),)
+DONE = (
+    ("edu", "SDU", 10, "staff"),
+    ("edu", "SDU", 15, "staff"),
+    ("edu", "SDU", 20, "staff"),
+    ("qingdao", "QD-WKC", 10, "wkc"),
+    ("qingdao", "QD-WKC", 20, "wkc"),
+    ("qingdao", "QD-WKC", 30, "wkc"),
+)
 
 # Reports back, each written from the unit's own figures and submitted: (directive key,
 # union code, author, text, username of who accepts it, or None to leave it for review).
