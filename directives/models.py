@@ -124,6 +124,13 @@ class Membership(models.Model):
             return Union.objects.in_subtree(self.union)
         return Union.objects.filter(pk=self.union_id)
 
+    def scope_q(self, field):
+        """Q for rows whose union `field` (a relation to Union) is in the scope. A join
+        and a path comparison, which plans better than `field__in=scope()` on big trees."""
+        if self.oversees_subtree:
+            return in_subtree_q(self.union, f"{field}__path")
+        return Q(**{field: self.union_id})
+
     def in_scope(self, union):
         if self.oversees_subtree:
             return union.path.startswith(self.union.path)

@@ -446,16 +446,17 @@ def relay(directive, node):
 def active_directives(user, membership):
     """Issued directives at the top of the user's scope, one per cascade: those its units
     issued (not forwards of one issued within it), and those its union received and has
-    not passed on."""
-    issued = Directive.objects.visible_to(user).filter(state=Directive.State.ISSUED)
+    not passed on. Both kinds are visible to the user by definition."""
+    issued = Directive.objects.filter(state=Directive.State.ISSUED)
     if membership is None:
         return issued.filter(parent=None)
-    scope = membership.scope()
-    passed_on = Directive.objects.published().filter(parent=OuterRef("pk"), issuer=membership.union)
-    received = Assignment.objects.filter(directive=OuterRef("pk"), recipient=membership.union)
+    union = membership.union
+    passed_on = Directive.objects.published().filter(parent=OuterRef("pk"), issuer=union)
+    received = Assignment.objects.filter(directive=OuterRef("pk"), recipient=union)
+    issued_within = membership.scope_q("issuer")
     return issued.filter(
-        (Q(issuer__in=scope) & ~Q(parent__issuer__in=scope))
-        | (Exists(received) & ~Q(issuer__in=scope) & ~Exists(passed_on))
+        (issued_within & ~membership.scope_q("parent__issuer"))
+        | (Exists(received) & ~issued_within & ~Exists(passed_on))
     )
 
 

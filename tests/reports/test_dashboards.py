@@ -302,7 +302,7 @@ def test_middle_layers_show_when_they_forwarded(cascade, people, login):
     ]
 
 
-def test_overview_lists_active_directives_with_completion(cascade, people, login):
+def test_overview_lists_active_directives_with_completion(cascade, people, login, tree):
     top, edu_forward = cascade
     response = login(people.province).get(reverse("overview"))
     rows = list(response.context["page"].object_list)
@@ -314,6 +314,13 @@ def test_overview_lists_active_directives_with_completion(cascade, people, login
     rows = list(login(people.edu).get(reverse("overview")).context["page"].object_list)
     assert [d.pk for d in rows] == [edu_forward.pk]
     assert (rows[0].summary.done, rows[0].summary.total) == (2, 12)
+    # Qingdao received the directive and has not passed it on: it is Qingdao's to watch.
+    rows = list(login(people.qingdao).get(reverse("overview")).context["page"].object_list)
+    assert [d.pk for d in rows] == [top.pk]
+    assert (rows[0].summary.done, rows[0].summary.total) == (1, 3)
+    # SDU's supervisor forwarded the education union's copy: its own forward is the one.
+    rows = list(login(people.sdu_supervisor).get(reverse("overview")).context["page"].object_list)
+    assert [d.issuer for d in rows] == [tree.sdu]
 
 
 def test_scorecard_gives_a_units_record(cascade, people, login, tree):
