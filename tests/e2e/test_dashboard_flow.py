@@ -40,3 +40,19 @@ def test_descend_two_levels(page, log_in, cascade):  # noqa: F811
 
     page.get_by_test_id("breadcrumbs").get_by_role("link", name="山东省总工会").click()
     expect(page.get_by_test_id("overall")).to_have_text("20%")
+
+
+def test_the_table_of_units_scrolls_sideways_on_a_phone(phone_page, log_in, cascade):  # noqa: F811
+    top, _edu_forward = cascade
+    log_in(phone_page, "province")
+    phone_page.goto(phone_page.url.split("/tasks/")[0] + f"/directives/{top.pk}/dashboard/")
+    table = phone_page.get_by_test_id("dashboard-rows")
+    expect(row(phone_page, "青岛市总工会")).to_be_visible()
+
+    # Headers stay on one line (no column a character wide): the table scrolls instead,
+    # inside its card, and the page itself is no wider than the phone.
+    header = table.locator("thead th").nth(1).bounding_box()
+    assert header["height"] < 40, header
+    assert table.evaluate("t => t.parentElement.scrollWidth > t.parentElement.clientWidth")
+    overflow = phone_page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"the page is {overflow}px wider than the phone"
