@@ -471,14 +471,16 @@ class CascadeSummary:
         return round(100 * self.done / self.total) if self.total else 0
 
 
-def cascade_summaries(directives, top, today=None):
-    """Per directive: units done / requirements owed over `top`'s subtree, and how many
-    units have something overdue. One query for any number of directives."""
+def cascade_summaries(directives, top=None, today=None):
+    """Per directive: units done / requirements owed over `top`'s subtree (the whole
+    cascade without one), and how many units have something overdue. One query for any
+    number of directives."""
     today = today or timezone.localdate()
     progress = RequirementProgress.objects.filter(
-        in_subtree_q(top, "unit__path"),
-        assignment__directive__origin__in=[d.origin_id for d in directives],
+        assignment__directive__origin__in=[d.origin_id for d in directives]
     )
+    if top is not None:
+        progress = progress.filter(in_subtree_q(top, "unit__path"))
     grouped = unit_progress(
         progress, today, F("requirement__origin"), cascade=F("assignment__directive__origin")
     )

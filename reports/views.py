@@ -537,7 +537,8 @@ def overview(request):
     page = page_of(request, directives)
     top = membership.union if membership else None
     rows = page.object_list
-    summaries = cascade_summaries(rows, top) if top else {}
+    # A superuser without a union of their own sees each cascade whole.
+    summaries = cascade_summaries(rows, top)
     today = timezone.localdate()
     for directive in rows:
         directive.summary = summaries.get(directive.pk)

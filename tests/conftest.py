@@ -117,6 +117,11 @@ def people(tree):
 
 
 @pytest.fixture
+def superuser(db):
+    return get_user_model().objects.create_superuser("root", password=PASSWORD)
+
+
+@pytest.fixture
 def login(client):
     def login(user):
         client.force_login(user)

@@ -7,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from directives.models import Membership, Union
-from tests.conftest import PASSWORD, make_directive, make_user
+from tests.conftest import make_directive, make_user
 
 UNIONS = reverse("admin:directives_union_changelist")
 USERS = reverse("admin:auth_user_changelist")
@@ -21,11 +21,6 @@ def change_url(union):
 
 def children_url(union):
     return f"{UNIONS}children/{union.pk}/"
-
-
-@pytest.fixture
-def superuser(db):
-    return get_user_model().objects.create_superuser("root", password=PASSWORD)
 
 
 @pytest.fixture

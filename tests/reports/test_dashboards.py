@@ -323,6 +323,15 @@ def test_overview_lists_active_directives_with_completion(cascade, people, login
     assert [d.issuer for d in rows] == [tree.sdu]
 
 
+def test_a_superuser_without_a_union_sees_each_cascade_whole(cascade, login, superuser):
+    top, _edu_forward = cascade
+    response = login(superuser).get(reverse("overview"))
+    (row,) = response.context["page"].object_list
+    assert row.pk == top.pk
+    assert (row.summary.done, row.summary.total, row.summary.overdue_units) == (3, 15, 4)
+    assert response.context["top"] is None
+
+
 def test_scorecard_gives_a_units_record(cascade, people, login, tree):
     response = login(people.sdu_staff).get(reverse("unit_scorecard", args=[tree.sdu.pk]))
     (record,) = response.context["page"].object_list
