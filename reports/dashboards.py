@@ -443,10 +443,11 @@ def relay(directive, node):
     )
 
 
-def active_directives(user, membership):
-    """Issued directives at the top of the user's scope, one per cascade: those its units
+def active_directives(membership):
+    """Issued directives at the top of a member's scope, one per cascade: those its units
     issued (not forwards of one issued within it), and those its union received and has
-    not passed on. Both kinds are visible to the user by definition."""
+    not passed on; both kinds are the member's to see. Without a membership (a superuser),
+    the top directive of every cascade."""
     issued = Directive.objects.filter(state=Directive.State.ISSUED)
     if membership is None:
         return issued.filter(parent=None)

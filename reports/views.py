@@ -529,7 +529,7 @@ def overview(request):
         raise Http404
     membership = membership_of(request.user)
     directives = (
-        active_directives(request.user, membership)
+        active_directives(membership)
         .select_related("issuer")
         .prefetch_related("requirements")
         .order_by("-issued_on", "-pk")
