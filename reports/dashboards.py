@@ -264,6 +264,12 @@ class Dashboard:
         self.origins = list({r.origin_id for r in self.requirements})
         self.key_length = (node.depth + 1) * Union.steplen
 
+    @property
+    def expected_figures(self):
+        """(requirement, ExpectedFigure) for every figure its requirements ask for, in order:
+        the columns of the figure totals, on the page and in the completion table."""
+        return [(r, figure) for r in self.requirements for figure in r.expected_figures.all()]
+
     def requirement_above(self, relation="requirement"):
         """Which of this directive's requirements a cascade requirement passes on: the one
         whose chain it continues; for units sent the directive from higher up, the one with

@@ -84,9 +84,7 @@ def matrix_table(dashboard):
         .values_list("unit_ref", "above", "status")
     }
     figure_columns = [
-        (requirement, figure.figure)
-        for requirement in requirements
-        for figure in requirement.expected_figures.all()
+        (requirement, figure.figure) for requirement, figure in dashboard.expected_figures
     ]
     totals = {
         (unit, above, figure): total

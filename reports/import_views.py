@@ -96,7 +96,12 @@ def import_job_progress(request, pk):
 
     Outside a transaction: on SQLite every transaction here takes the write lock, which a
     running import holds, while a plain read goes through at once."""
-    job = job_for_user(request, pk)
+    return job_progress(request, job_for_user(request, pk))
+
+
+def job_progress(request, job):
+    """The bar of a job still running, or a refresh of its page once it is over; for
+    imports and exports alike."""
     if job.finished:
         return HttpResponseClientRefresh()
     return render(request, "includes/_job_progress.html", {"job": job})

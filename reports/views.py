@@ -9,7 +9,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from django_htmx.http import HttpResponseClientRefresh
 
 from directives.access import membership_of, supervises
 from directives.models import Requirement, Union, in_subtree_q
@@ -47,6 +46,7 @@ from .dashboards import (
 )
 from .exports import exports_for, table_for
 from .forms import DashboardFilterForm, ProgressEntryForm, ReportForm, ReviewForm
+from .import_views import job_progress
 from .models import (
     Completion,
     ProgressEntry,
@@ -412,11 +412,7 @@ def directive_dashboard(request, pk):
             "form": form,
             "page": page_of(request, shown, size=100),
             "total": total,
-            "figures": [
-                (requirement, figure)
-                for requirement in dashboard.requirements
-                for figure in requirement.expected_figures.all()
-            ],
+            "figures": dashboard.expected_figures,
             "matches": Union.objects.below(node)
             .filter(Q(name__contains=query) | Q(short_name__contains=query))
             .exclude(depth=node.depth + 1)[:20]
@@ -622,10 +618,7 @@ def export_job(request, pk):
 @login_required
 def export_job_progress(request, pk):
     """The progress bar the job's page polls; the whole page once the file is ready."""
-    job = get_object_or_404(export_jobs(request.user), pk=pk)
-    if job.finished:
-        return HttpResponseClientRefresh()
-    return render(request, "includes/_job_progress.html", {"job": job})
+    return job_progress(request, get_object_or_404(export_jobs(request.user), pk=pk))
 
 
 @login_required
