@@ -4,7 +4,7 @@ The top union issues a directive with five requirements to its children; every u
 with units beneath it forwards it (a few at the lowest middle layer do not, so their
 units never receive it); units log progress entries with figures, mark requirements
 done, acknowledge and report back, on time or late. Rows go in with bulk_create, then
-`RequirementProgress.objects.rebuild()` counts the dashboards' summary from them.
+`reports.services.progress_rebuild()` counts the dashboards' summary from them.
 """
 
 import datetime
@@ -13,7 +13,8 @@ import random
 from django.utils import timezone
 
 from directives.models import Assignment, Directive, Requirement, Union, in_subtree_q
-from reports.models import Completion, EntryFigure, ProgressEntry, Report, RequirementProgress
+from reports.models import Completion, EntryFigure, ProgressEntry, Report
+from reports.services import progress_rebuild
 
 # (kind, days from today to the due day, figure): two overdue, one due soon, one later,
 # and the report back, already due, so that reports are on time, late or missing.
@@ -127,7 +128,7 @@ def build_cascade(root, seed=2015):
     )
     fill_progress(assignments, requirements_of, rng, today, now)
     fill_reports(assignments, rng, today, now)
-    RequirementProgress.objects.rebuild()
+    progress_rebuild()
     return top
 
 

@@ -37,8 +37,7 @@ from django.utils import timezone  # noqa: E402
 from bench.cascade import build_cascade  # noqa: E402
 from bench.province import build_tree, in_child, throwaway_database  # noqa: E402
 from directives.models import Assignment, Directive, Membership, Union  # noqa: E402
-from reports.dashboards import DUE_SOON_DAYS  # noqa: E402
-from reports.models import ProgressEntry  # noqa: E402
+from reports.models import DUE_SOON_DAYS, ProgressEntry  # noqa: E402
 
 REPEAT = 7
 

@@ -1,13 +1,22 @@
-"""Who may see and change what. Views fetch objects only through these helpers.
+"""Who may see and change what: every who-may rule about unions, memberships, directives
+and assignments. Views, forms, the admin and spreadsheets ask here and nowhere else.
 
-Outsiders get 404, never 403, so that nobody learns what exists in another union's
-subtree. A user who may see an object but not change it gets 403.
+A user works for one union (their membership). Staff see their own union's work;
+supervisors and administrators see and direct their union's whole subtree; superusers
+see everything. Outsiders get 404, never 403, so that nobody learns what exists in
+another union's subtree; a user who may see an object but not change it gets 403.
 """
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef, Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from .models import Assignment, Directive, Membership
+from .models import Assignment, Directive, Membership, Union, in_subtree_q
+
+# --- Roles ---------------------------------------------------------------------------------
+
+OVERSEEING_ROLES = (Membership.Role.SUPERVISOR, Membership.Role.ADMIN)
 
 
 def membership_of(user):
@@ -15,65 +24,174 @@ def membership_of(user):
     return getattr(user, "membership", None)
 
 
-def directive_for_user(request, pk):
-    """A directive the user may read, or 404."""
-    return get_object_or_404(
-        Directive.objects.visible_to(request.user).select_related("issuer", "parent"), pk=pk
+def oversees_subtree(membership):
+    """Supervisors and administrators see and direct their union's whole subtree."""
+    return membership is not None and membership.role in OVERSEEING_ROLES
+
+
+def may_track(user):
+    """Members of a union, and superusers, follow work in the app: they read, log, import
+    and export progress and reports, each within their scope."""
+    return user.is_superuser or membership_of(user) is not None
+
+
+def may_supervise(user):
+    """Supervisors and administrators watch and direct their subtree; superusers all."""
+    return user.is_superuser or oversees_subtree(membership_of(user))
+
+
+def may_issue(user):
+    """Supervisors and administrators issue directives in their union's name."""
+    return oversees_subtree(membership_of(user))
+
+
+def may_administer(user):
+    """Administrators keep the union tree and the users of their subtree."""
+    membership = membership_of(user)
+    return user.is_superuser or bool(membership and membership.role == Membership.Role.ADMIN)
+
+
+def supervisor_or_404(user):
+    """Pages for supervisors only: anyone else learns nothing of them."""
+    if not may_supervise(user):
+        raise Http404
+
+
+def administered_union(user):
+    """The union whose subtree the user administers in the Django admin, or None.
+
+    Superusers are bound to no subtree and get None too: check is_superuser first.
+    """
+    membership = membership_of(user)
+    if (
+        user.is_superuser
+        or not (user.is_active and user.is_staff)
+        or membership is None
+        or membership.role != Membership.Role.ADMIN
+    ):
+        return None
+    return membership.union
+
+
+# --- Scope: the unions whose data a user may see -----------------------------------------
+
+
+def unions_in_scope(user):
+    """The unions whose data the user may see: the whole subtree for supervisors and
+    administrators, the own union for staff. Every union for superusers, and without a
+    user (the management commands)."""
+    if user is None or user.is_superuser:
+        return Union.objects.all()
+    membership = membership_of(user)
+    if membership is None:
+        return Union.objects.none()
+    if oversees_subtree(membership):
+        return Union.objects.in_subtree(membership.union)
+    return Union.objects.filter(pk=membership.union_id)
+
+
+def scope_q(membership, field):
+    """Q for rows whose union `field` (a relation to Union) is in the member's scope. A join
+    and a path comparison, which plans better than `field__in=unions_in_scope()` on big
+    trees."""
+    if oversees_subtree(membership):
+        return in_subtree_q(membership.union, f"{field}__path")
+    return Q(**{field: membership.union_id})
+
+
+def in_scope(user, union):
+    """Whether the user may see the union's data."""
+    if user.is_superuser:
+        return True
+    membership = membership_of(user)
+    if membership is None:
+        return False
+    if oversees_subtree(membership):
+        return union.is_within(membership.union)
+    return union.pk == membership.union_id
+
+
+def union_in_scope_or_404(user, pk):
+    return get_object_or_404(unions_in_scope(user), pk=pk)
+
+
+# --- Directives ----------------------------------------------------------------------------
+
+
+def visible_directives(user):
+    """Directives the user may read: sent to or issued by a union in their scope, and their
+    own union's drafts (for those who issue)."""
+    if user.is_superuser:
+        return Directive.objects.all()
+    membership = membership_of(user)
+    if membership is None:
+        return Directive.objects.none()
+    scope = unions_in_scope(user)
+    sent_into_scope = Exists(
+        Assignment.objects.filter(directive=OuterRef("pk"), recipient__in=scope)
     )
+    published = ~Q(state=Directive.State.DRAFT) & (Q(issuer__in=scope) | sent_into_scope)
+    if oversees_subtree(membership):
+        return Directive.objects.filter(
+            published | Q(state=Directive.State.DRAFT, issuer=membership.union)
+        )
+    return Directive.objects.filter(published)
+
+
+def may_manage(user, directive):
+    """Supervisors and administrators of the issuing union edit, issue and close it, and
+    review the reports sent back on it."""
+    membership = membership_of(user)
+    return oversees_subtree(membership) and membership.union_id == directive.issuer_id
+
+
+def directive_for_user(request, pk):
+    """A directive the user may read, or 404; and whether the user may manage it."""
+    directive = get_object_or_404(
+        visible_directives(request.user).select_related("issuer", "parent"), pk=pk
+    )
+    return directive, may_manage(request.user, directive)
 
 
 def directive_for_manager(request, pk):
     """A directive the user may edit, issue and close (its issuer's supervisors), or 404/403."""
-    directive = directive_for_user(request, pk)
-    if not directive.may_be_managed_by(request.user):
+    directive, manages = directive_for_user(request, pk)
+    if not manages:
         raise PermissionDenied
     return directive
 
 
-def own_assignment(request, directive):
-    """The assignment of the directive to the user's own union, or None."""
-    membership = membership_of(request.user)
+# --- Assignments ---------------------------------------------------------------------------
+
+
+def own_assignment(user, directive):
+    """The assignment of the published directive to the user's own union, or None."""
+    membership = membership_of(user)
     if membership is None or directive.is_draft:
         return None
     return Assignment.objects.filter(directive=directive, recipient=membership.union).first()
 
 
-def own_assignment_or_403(request, directive):
-    assignment = own_assignment(request, directive)
+def own_assignment_or_403(user, directive):
+    assignment = own_assignment(user, directive)
     if assignment is None:
         raise PermissionDenied
     return assignment
 
 
 def may_forward(user, assignment):
-    """Supervisors of a recipient union pass the directive on to the units beneath it."""
+    """Supervisors of a recipient union pass the directive on to the unions beneath it."""
     membership = membership_of(user)
     return bool(
         assignment
-        and membership
-        and membership.oversees_subtree
+        and oversees_subtree(membership)
         and membership.union_id == assignment.recipient_id
         and assignment.directive.state == Directive.State.ISSUED
         and assignment.recipient.numchild > 0
     )
 
 
-def may_issue(user):
-    membership = membership_of(user)
-    return bool(membership and membership.oversees_subtree)
-
-
-def is_member(user):
-    return user.is_superuser or membership_of(user) is not None
-
-
-def supervises(user):
-    """Supervisors and administrators watch and direct their subtree; superusers all."""
-    membership = membership_of(user)
-    return user.is_superuser or bool(membership and membership.oversees_subtree)
-
-
-def administers(user):
-    """Administrators keep the union tree and the users of their subtree."""
-    membership = membership_of(user)
-    return user.is_superuser or bool(membership and membership.role == Membership.Role.ADMIN)
+def may_write_directives(user):
+    """Who may write directives and requirements from a spreadsheet: those who issue them,
+    and the management commands (no user)."""
+    return user is None or user.is_superuser or may_issue(user)

@@ -21,34 +21,12 @@ from simple_history.admin import SimpleHistoryAdmin
 from treebeard.admin import TreeAdmin
 from treebeard.forms import movenodeform_factory
 
-from .access import membership_of
+from .access import administered_union, membership_of
 from .models import Assignment, Directive, Membership, Requirement, Union
 from .resources import DirectiveResource, MembershipResource, UnionResource
 from .spreadsheets import SPREADSHEET_FORMATS, SpreadsheetError
 
 User = get_user_model()
-
-
-def admin_union(request):
-    """The union whose subtree the request's user administers, or None.
-
-    Superusers are bound to no subtree and get None too: check is_superuser first.
-    """
-    user = request.user
-    membership = membership_of(user)
-    if (
-        user.is_superuser
-        or not (user.is_active and user.is_staff)
-        or membership is None
-        or membership.role != Membership.Role.ADMIN
-    ):
-        return None
-    return membership.union
-
-
-def within(union, root):
-    """Whether the union is the root or lies beneath it."""
-    return union.path.startswith(root.path)
 
 
 class SubtreeAdminMixin:
@@ -68,19 +46,19 @@ class SubtreeAdminMixin:
         queryset = super().get_queryset(request)
         if request.user.is_superuser:
             return queryset
-        root = admin_union(request)
+        root = administered_union(request.user)
         if root is None:
             return queryset.none()
         return self.subtree_queryset(request, queryset, root)
 
     def may_administer(self, request, obj):
-        root = admin_union(request)
+        root = administered_union(request.user)
         return root is not None and (obj is None or self.in_subtree(obj, root))
 
     def has_module_permission(self, request):
         if request.user.is_superuser:
             return super().has_module_permission(request)
-        return admin_union(request) is not None
+        return administered_union(request.user) is not None
 
     def has_view_permission(self, request, obj=None):
         if request.user.is_superuser:
@@ -248,7 +226,7 @@ class UnionAdmin(SpreadsheetAdmin, SubtreeAdminMixin, HistoryAdmin, TreeAdmin):
     ordering = ["path"]
 
     def in_subtree(self, obj, root):
-        return within(obj, root)
+        return obj.is_within(root)
 
     def subtree_queryset(self, request, queryset, root):
         # TreeAdmin opens its changelist on the roots of the whole tree, marking the
@@ -264,12 +242,12 @@ class UnionAdmin(SpreadsheetAdmin, SubtreeAdminMixin, HistoryAdmin, TreeAdmin):
 
     def has_delete_permission(self, request, obj=None):
         # Their own union holds the administrator's membership: it stays.
-        if obj is not None and obj == admin_union(request):
+        if obj is not None and obj == administered_union(request.user):
             return False
         return super().has_delete_permission(request, obj)
 
     def get_form(self, request, obj=None, **kwargs):
-        root = admin_union(request)
+        root = administered_union(request.user)
         if root is not None:
             if obj is not None and obj.pk == root.pk:
                 # Their own union: its name and code may change, its place in the tree may not.
@@ -294,7 +272,7 @@ class UnionAdmin(SpreadsheetAdmin, SubtreeAdminMixin, HistoryAdmin, TreeAdmin):
         return super().children_view(request, parent_id)
 
     def move_node(self, request):
-        root = admin_union(request)
+        root = administered_union(request.user)
         if root is not None and not SubtreeMoveForm(request.POST, root=root).is_valid():
             # The changelist reloads on an error and shows this message.
             messages.error(request, _("A unit can only be moved within your own subtree."))
@@ -328,13 +306,13 @@ class MembershipAdmin(SpreadsheetAdmin, SubtreeAdminMixin, HistoryAdmin):
     autocomplete_fields = ["user", "union"]
 
     def in_subtree(self, obj, root):
-        return within(obj.union, root) and not obj.user.is_superuser
+        return obj.union.is_within(root) and not obj.user.is_superuser
 
     def subtree_queryset(self, request, queryset, root):
         return queryset.filter(union__in=Union.objects.in_subtree(root), user__is_superuser=False)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        root = admin_union(request)
+        root = administered_union(request.user)
         if root is not None:
             if db_field.name == "union":
                 kwargs["queryset"] = Union.objects.in_subtree(root)
@@ -356,7 +334,7 @@ class MembershipInline(admin.StackedInline):
 
     def get_min_num(self, request, obj=None, **kwargs):
         # A user an administrator creates without a union would drop out of their sight.
-        if admin_union(request) is not None:
+        if administered_union(request.user) is not None:
             return 1
         return super().get_min_num(request, obj, **kwargs)
 
@@ -364,20 +342,20 @@ class MembershipInline(admin.StackedInline):
     def has_view_permission(self, request, obj=None):
         if request.user.is_superuser:
             return super().has_view_permission(request, obj)
-        return admin_union(request) is not None
+        return administered_union(request.user) is not None
 
     def has_add_permission(self, request, obj):
         if request.user.is_superuser:
             return super().has_add_permission(request, obj)
-        return admin_union(request) is not None
+        return administered_union(request.user) is not None
 
     def has_change_permission(self, request, obj=None):
         if request.user.is_superuser:
             return super().has_change_permission(request, obj)
-        return admin_union(request) is not None
+        return administered_union(request.user) is not None
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        root = admin_union(request)
+        root = administered_union(request.user)
         if db_field.name == "union" and root is not None:
             kwargs["queryset"] = Union.objects.in_subtree(root)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
@@ -402,7 +380,7 @@ class UserAdmin(SubtreeAdminMixin, auth_admin.UserAdmin):
 
     def in_subtree(self, obj, root):
         membership = membership_of(obj)
-        return not obj.is_superuser and membership is not None and within(membership.union, root)
+        return not obj.is_superuser and membership is not None and membership.union.is_within(root)
 
     def subtree_queryset(self, request, queryset, root):
         return queryset.filter(pk__in=subtree_users(root))

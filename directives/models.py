@@ -87,6 +87,10 @@ class Union(MP_Node):
         """From the root down to the parent."""
         return Union.objects.get_ancestors(self)
 
+    def is_within(self, root):
+        """Whether this union is `root` or lies beneath it: the Python side of `in_subtree_q`."""
+        return self.path.startswith(root.path)
+
 
 class Membership(models.Model):
     """The one union a user works for, and what the user may do there."""
@@ -112,29 +116,6 @@ class Membership(models.Model):
 
     def __str__(self):
         return f"{self.user} · {self.union} · {self.get_role_display()}"
-
-    @property
-    def oversees_subtree(self):
-        """Supervisors and administrators see and direct their union's whole subtree."""
-        return self.role in (self.Role.SUPERVISOR, self.Role.ADMIN)
-
-    def scope(self):
-        """The unions whose data this member may see."""
-        if self.oversees_subtree:
-            return Union.objects.in_subtree(self.union)
-        return Union.objects.filter(pk=self.union_id)
-
-    def scope_q(self, field):
-        """Q for rows whose union `field` (a relation to Union) is in the scope. A join
-        and a path comparison, which plans better than `field__in=scope()` on big trees."""
-        if self.oversees_subtree:
-            return in_subtree_q(self.union, f"{field}__path")
-        return Q(**{field: self.union_id})
-
-    def in_scope(self, union):
-        if self.oversees_subtree:
-            return union.path.startswith(self.union.path)
-        return union.pk == self.union_id
 
 
 class Figure(models.TextChoices):
@@ -179,22 +160,6 @@ class DirectiveQuerySet(models.QuerySet):
     def published(self):
         """Issued or closed: what recipients can see."""
         return self.exclude(state=Directive.State.DRAFT)
-
-    def visible_to(self, user):
-        """Directives the user may read: sent to or issued by a union in their scope, and their own union's drafts."""
-        if user.is_superuser:
-            return self.all()
-        membership = getattr(user, "membership", None)
-        if membership is None:
-            return self.none()
-        scope = membership.scope()
-        sent_into_scope = Exists(
-            Assignment.objects.filter(directive=OuterRef("pk"), recipient__in=scope)
-        )
-        published = ~Q(state=Directive.State.DRAFT) & (Q(issuer__in=scope) | sent_into_scope)
-        if membership.oversees_subtree:
-            return self.filter(published | Q(state=Directive.State.DRAFT, issuer=membership.union))
-        return self.filter(published)
 
     def with_counts(self):
         """Annotate recipients and acknowledgements; subqueries, so only shown rows pay."""
@@ -339,13 +304,6 @@ class Directive(Versioned):
         if mode == self.RecipientMode.SUBTREE:
             return Union.objects.below(self.issuer)
         return Union.objects.below(self.issuer).filter(pk__in=[u.pk for u in selected])
-
-    def may_be_managed_by(self, user):
-        """Supervisors and administrators of the issuing union edit, issue and close it."""
-        membership = getattr(user, "membership", None)
-        return bool(
-            membership and membership.oversees_subtree and membership.union_id == self.issuer_id
-        )
 
 
 class Requirement(models.Model):

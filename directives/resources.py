@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from import_export.fields import Field
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from .access import may_write_directives, visible_directives
 from .models import Directive, Figure, Membership, Requirement, Union
 from .spreadsheets import (
     ChoiceListWidget,
@@ -316,12 +317,12 @@ class DirectiveResource(SpreadsheetResource):
 def directives_in_scope(resource, queryset):
     """Directives issued in the resource's scope and visible to its user."""
     if resource.user is not None:
-        queryset = queryset & Directive.objects.visible_to(resource.user)
+        queryset = queryset & visible_directives(resource.user)
     return queryset.filter(issuer__in=resource.unions).select_related("issuer")
 
 
 def directive_write_problems(resource, column):
-    if resource.unscoped or (resource.membership and resource.membership.oversees_subtree):
+    if may_write_directives(resource.user):
         return {}
     return {column: _("Only supervisors write directives and their requirements.")}
 

@@ -39,7 +39,7 @@ from import_export.formats import base_formats
 from import_export.instance_loaders import ModelInstanceLoader
 from import_export.results import RowResult
 
-from .access import membership_of
+from .access import membership_of, unions_in_scope
 from .models import Union, Versioned
 
 # A cell starting with one of these is a formula to Excel and WPS, or becomes one.
@@ -593,10 +593,7 @@ def template_file(resource, extension):
 def unions_for(user):
     """The unions whose rows a spreadsheet of this user reads and writes. Without a user
     (the library's management commands) and for superusers, all of them."""
-    if user is None or user.is_superuser:
-        return Union.objects.all()
-    membership = membership_of(user)
-    return membership.scope() if membership else Union.objects.none()
+    return unions_in_scope(user)
 
 
 class NaturalKeyLoader(ModelInstanceLoader):

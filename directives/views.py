@@ -1,7 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q
 from django.shortcuts import get_object_or_404, redirect, render
@@ -15,18 +14,16 @@ from .access import (
     may_forward,
     may_issue,
     membership_of,
+    oversees_subtree,
     own_assignment,
     own_assignment_or_403,
+    unions_in_scope,
+    visible_directives,
 )
 from .forms import AttachmentForm, DirectiveForm, RequirementFormSet
 from .models import Assignment, Directive
+from .paging import page_of
 from .uploads import file_response
-
-PAGE_SIZE = 25
-
-
-def page_of(request, queryset, size=PAGE_SIZE):
-    return Paginator(queryset, size).get_page(request.GET.get("page"))
 
 
 @login_required
@@ -59,12 +56,9 @@ def directive_list(request):
     }
     box = request.GET.get("box")
     if box not in boxes:
-        box = "issued" if membership.oversees_subtree else "received"
+        box = "issued" if oversees_subtree(membership) else "received"
     directives = (
-        Directive.objects.visible_to(request.user)
-        .filter(boxes[box])
-        .select_related("issuer")
-        .with_counts()
+        visible_directives(request.user).filter(boxes[box]).select_related("issuer").with_counts()
     )
     state = request.GET.get("state")
     if state in Directive.State.values:
@@ -88,15 +82,15 @@ def directive_list(request):
 
 @login_required
 def directive_detail(request, pk):
-    directive = directive_for_user(request, pk)
+    directive, manages = directive_for_user(request, pk)
     membership = membership_of(request.user)
-    visible = Directive.objects.visible_to(request.user)
+    visible = visible_directives(request.user)
     chain = directive.chain()
     visible_chain = set(visible.filter(pk__in=[d.pk for d in chain]).values_list("pk", flat=True))
     recipients = directive.assignments.select_related("recipient", "acknowledged_by")
     if not request.user.is_superuser:
-        recipients = recipients.filter(recipient__in=membership.scope())
-    assignment = own_assignment(request, directive)
+        recipients = recipients.filter(recipient__in=unions_in_scope(request.user))
+    assignment = own_assignment(request.user, directive)
     return render(
         request,
         "directives/directive_detail.html",
@@ -111,7 +105,7 @@ def directive_detail(request, pk):
                 total=Count("pk"), acknowledged=Count("acknowledged_at")
             ),
             "assignment": assignment,
-            "may_manage": directive.may_be_managed_by(request.user),
+            "may_manage": manages,
             "may_forward": may_forward(request.user, assignment),
             "own_forward": visible.filter(parent=directive, issuer_id=membership.union_id).first()
             if membership
@@ -121,7 +115,7 @@ def directive_detail(request, pk):
     )
 
 
-def edit_directive(request, directive, *, issuer):
+def directive_form(request, directive, *, issuer):
     """The one form for a directive with its requirements and recipients, new or draft."""
     form = DirectiveForm(request.POST or None, instance=directive, issuer=issuer)
     formset = RequirementFormSet(request.POST or None, instance=directive, prefix="requirements")
@@ -152,7 +146,7 @@ def directive_create(request):
         raise PermissionDenied
     issuer = membership_of(request.user).union
     directive = Directive(issuer=issuer, created_by=request.user)
-    return edit_directive(request, directive, issuer=issuer)
+    return directive_form(request, directive, issuer=issuer)
 
 
 @login_required
@@ -161,7 +155,7 @@ def directive_edit(request, pk):
     if not directive.is_draft:
         messages.error(request, _("Only a draft can be edited."))
         return redirect("directive_detail", pk=directive.pk)
-    return edit_directive(request, directive, issuer=directive.issuer)
+    return directive_form(request, directive, issuer=directive.issuer)
 
 
 @login_required
@@ -192,8 +186,8 @@ def directive_close(request, pk):
 @login_required
 @require_POST
 def directive_forward(request, pk):
-    directive = directive_for_user(request, pk)
-    assignment = own_assignment_or_403(request, directive)
+    directive, _manages = directive_for_user(request, pk)
+    assignment = own_assignment_or_403(request.user, directive)
     if not may_forward(request.user, assignment):
         raise PermissionDenied
     forward = services.directive_forward(
@@ -214,8 +208,8 @@ def directive_forward(request, pk):
 @login_required
 @require_POST
 def directive_acknowledge(request, pk):
-    directive = directive_for_user(request, pk)
-    assignment = own_assignment_or_403(request, directive)
+    directive, _manages = directive_for_user(request, pk)
+    assignment = own_assignment_or_403(request.user, directive)
     assignment.acknowledge(request.user)
     if request.htmx:
         assignment = Assignment.objects.for_tasks().get(pk=assignment.pk)
@@ -242,7 +236,7 @@ def attachment_add(request, pk):
 
 @login_required
 def attachment_download(request, pk, attachment_pk):
-    directive = directive_for_user(request, pk)
+    directive, _manages = directive_for_user(request, pk)
     attachment = get_object_or_404(directive.attachments, pk=attachment_pk)
     return file_response(
         attachment.file, name=attachment.name, content_type=attachment.content_type

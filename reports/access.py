@@ -1,8 +1,11 @@
-"""Who may see and change progress and reports. Views fetch objects only through these.
+"""Who may see and change progress, reports and dashboards: every who-may rule of the
+reports app. Views, resources and exports fetch objects only through these.
 
 A union's progress and report are read by the union itself and by supervisors above
-it; they are written only by the union's own members; a report is reviewed by the
-supervisors of the union that issued the directive. Outsiders get 404.
+it; they are written only by the union's own members while the directive is in force;
+a report is reviewed by the supervisors of the union that issued the directive; a
+report stays its union's own while it is a draft. Outsiders, and anyone but a
+supervisor on a supervisor's page, get 404; a user who may read but not write gets 403.
 """
 
 from django.core.exceptions import PermissionDenied
@@ -10,32 +13,33 @@ from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from directives.access import membership_of, supervises
+from directives.access import (
+    may_manage,
+    membership_of,
+    oversees_subtree,
+    supervisor_or_404,
+    unions_in_scope,
+    visible_directives,
+)
 from directives.models import Assignment, Directive, Union
 
-from .dashboards import Dashboard
 from .models import Evidence, ProgressEntry, Report, ReportAttachment
+
+# --- Assignments: one union's work on one directive -----------------------------------------
 
 
 def visible_assignments(user):
-    """Assignments of published directives to unions in the user's scope."""
+    """Assignments of published directives to unions in the user's scope (all of them
+    without a user: the management commands)."""
     assignments = Assignment.objects.exclude(directive__state=Directive.State.DRAFT)
-    if user.is_superuser:
+    if user is None or user.is_superuser:
         return assignments
-    membership = membership_of(user)
-    if membership is None:
-        return assignments.none()
-    return assignments.filter(recipient__in=membership.scope())
+    return assignments.filter(recipient__in=unions_in_scope(user))
 
 
-def assignment_for_user(request, pk):
-    return get_object_or_404(
-        visible_assignments(request.user).select_related("directive__issuer", "recipient"), pk=pk
-    )
-
-
-def acts_for(user, assignment):
-    """Members of the recipient union log progress and write its report, until it is closed."""
+def may_act_for(user, assignment):
+    """Members of the recipient union log progress and write its report, until the
+    directive is closed."""
     membership = membership_of(user)
     return bool(
         membership
@@ -44,26 +48,39 @@ def acts_for(user, assignment):
     )
 
 
+def assignment_for_user(request, pk):
+    """An assignment the user may read, or 404; and whether the user may act for it."""
+    assignment = get_object_or_404(
+        visible_assignments(request.user).select_related("directive__issuer", "recipient"), pk=pk
+    )
+    return assignment, may_act_for(request.user, assignment)
+
+
 def assignment_for_member(request, pk):
     """An assignment the user may write on, or 404/403."""
-    assignment = assignment_for_user(request, pk)
-    if not acts_for(request.user, assignment):
+    assignment, acts = assignment_for_user(request, pk)
+    if not acts:
         raise PermissionDenied
     return assignment
 
 
+# --- Progress ------------------------------------------------------------------------------
+
+
 def entry_for_user(request, pk):
-    return get_object_or_404(
+    """A progress entry the user may read, or 404; and whether the user may edit it."""
+    entry = get_object_or_404(
         ProgressEntry.objects.filter(assignment__in=visible_assignments(request.user))
         .select_related("assignment__directive__issuer", "assignment__recipient", "requirement")
         .prefetch_related("figures", "evidence"),
         pk=pk,
     )
+    return entry, may_act_for(request.user, entry.assignment)
 
 
 def entry_for_member(request, pk):
-    entry = entry_for_user(request, pk)
-    if not acts_for(request.user, entry.assignment):
+    entry, acts = entry_for_user(request, pk)
+    if not acts:
         raise PermissionDenied
     return entry
 
@@ -74,79 +91,96 @@ def evidence_for_user(request, pk):
     )
 
 
+# --- Reports back --------------------------------------------------------------------------
+
+
+def readable_reports(user, reports=None):
+    """Reports (of `reports`, by default all) on assignments the user may see, without
+    other unions' drafts: a draft is its union's own until it is submitted."""
+    reports = Report.objects.all() if reports is None else reports
+    reports = reports.filter(assignment__in=visible_assignments(user))
+    if user is None or user.is_superuser:
+        return reports
+    others_drafts = Q(state=Report.State.DRAFT)
+    membership = membership_of(user)
+    if membership is not None:
+        others_drafts &= ~Q(assignment__recipient_id=membership.union_id)
+    return reports.exclude(others_drafts)
+
+
 def report_attachment_for_user(request, pk):
-    """A report's file; while the report is a draft, only for the unit's own members."""
-    attachments = ReportAttachment.objects.filter(
-        report__assignment__in=visible_assignments(request.user)
+    """A report's file, read as its report is (see `readable_reports`)."""
+    return get_object_or_404(
+        ReportAttachment.objects.filter(report__in=readable_reports(request.user)), pk=pk
     )
-    membership = membership_of(request.user)
-    if not request.user.is_superuser:
-        own = Q(report__assignment__recipient=membership.union) if membership else Q(pk__in=[])
-        attachments = attachments.filter(own | ~Q(report__state=Report.State.DRAFT))
-    return get_object_or_404(attachments, pk=pk)
 
 
-def reviews(user, report):
+def may_review(user, report):
     """Supervisors of the issuing union review the reports sent back to it."""
-    return report.assignment.directive.may_be_managed_by(user)
+    return may_manage(user, report.assignment.directive)
 
 
 def report_for_reviewer(request, pk):
     report = get_object_or_404(
-        Report.objects.filter(assignment__in=visible_assignments(request.user)).select_related(
+        readable_reports(request.user).select_related(
             "assignment__directive__issuer", "assignment__recipient"
         ),
         pk=pk,
     )
-    if not reviews(request.user, report):
+    if not may_review(request.user, report):
         raise PermissionDenied
     return report
 
 
-def directive_for_report_list(request, pk):
-    """A published directive whose recipients' reports the user may list."""
-    directive = get_object_or_404(
-        Directive.objects.visible_to(request.user).published().select_related("issuer"), pk=pk
-    )
-    if not supervises(request.user):
+def reviewing_union(user):
+    """The union whose review queue the user works through: supervisors' own; 404 for
+    anyone else (superusers without a union included)."""
+    membership = membership_of(user)
+    if not oversees_subtree(membership):
         raise Http404
-    return directive
+    return membership.union
+
+
+def directive_for_report_list(request, pk):
+    """A published directive whose recipients' reports the user may list (supervisors)."""
+    supervisor_or_404(request.user)
+    return get_object_or_404(
+        visible_directives(request.user).published().select_related("issuer"), pk=pk
+    )
+
+
+# --- Dashboards and records ----------------------------------------------------------------
 
 
 def dashboard_top(user, directive):
-    """The highest unit whose subtree the user may watch on this directive: the issuer, or
-    the user's own union when it lies beneath the issuer. 404 for anyone else."""
+    """The highest union whose subtree the user may watch on this directive: the issuer,
+    or the user's own union when it lies beneath the issuer. 404 for anyone else."""
     if user.is_superuser:
         return directive.issuer
     union = membership_of(user).union
-    if union.path.startswith(directive.issuer.path):
+    if union.is_within(directive.issuer):
         return union
-    if directive.issuer.path.startswith(union.path):
+    if directive.issuer.is_within(union):
         return directive.issuer
     raise Http404
 
 
-def dashboard_for(user, directive_pk, unit_pk=None, *, kind=""):
-    """A published directive's dashboard at a unit (by default the highest the user may
-    watch), for supervisors only; any other directive or unit is 404."""
-    if not supervises(user):
-        raise Http404
+def dashboard_place(user, directive_pk, union_pk=None):
+    """A published directive (for supervisors only), the union its dashboard is at (by
+    default the highest the user may watch), and that highest union: any other directive
+    or union is 404."""
+    supervisor_or_404(user)
     directive = get_object_or_404(
-        Directive.objects.visible_to(user).published().select_related("issuer"), pk=directive_pk
+        visible_directives(user).published().select_related("issuer"), pk=directive_pk
     )
     top = dashboard_top(user, directive)
-    unit_pk = str(unit_pk or "")
-    if unit_pk and not unit_pk.isdigit():
+    union_pk = str(union_pk or "")
+    if union_pk and not union_pk.isdigit():
         raise Http404
-    node = get_object_or_404(Union.objects.in_subtree(top), pk=unit_pk) if unit_pk else top
-    return Dashboard(directive, node, top=top, kind=kind)
+    node = get_object_or_404(Union.objects.in_subtree(top), pk=union_pk) if union_pk else top
+    return directive, node, top
 
 
-def unit_for_scorecard(request, pk):
-    """A unit in the user's scope (staff: their own union)."""
-    if request.user.is_superuser:
-        return get_object_or_404(Union, pk=pk)
-    membership = membership_of(request.user)
-    if membership is None:
-        raise Http404
-    return get_object_or_404(membership.scope(), pk=pk)
+def union_for_record(request, pk):
+    """A union in the user's scope (staff: their own union), for its record."""
+    return get_object_or_404(unions_in_scope(request.user), pk=pk)

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from django.db import connection
 from django.db.models import (
     Case,
-    CharField,
     Count,
     Exists,
     F,
@@ -30,72 +29,21 @@ from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from directives.access import scope_q
 from directives.models import Assignment, Directive, Union, in_subtree_q
 
-from .models import FigureTotal, ProgressEntry, RequirementProgress, Status
-
-DUE_SOON_DAYS = 7
-
-
-class ReportState:
-    """Where a unit's report back stands against its deadline."""
-
-    ON_TIME = "on_time"
-    LATE = "late"
-    RETURNED = "returned"
-    MISSING = "missing"
-    PENDING = "pending"
-    choices = [
-        (ON_TIME, _("On time")),
-        (LATE, _("Late")),
-        (RETURNED, _("Returned")),
-        (MISSING, _("Missing")),
-        (PENDING, _("Not yet due")),
-    ]
-
-
-# --- The conditions, written once: counted on dashboards, listed behind each number ---
-
-
-def status_q(status, today):
-    """RequirementProgress rows in one status on `today`."""
-    open_ = Q(done_at__isnull=True)
-    not_due = open_ & Q(requirement__due_on__gte=today)
-    return {
-        Status.DONE: Q(done_at__isnull=False),
-        Status.OVERDUE: open_ & Q(requirement__due_on__lt=today),
-        Status.IN_PROGRESS: not_due & Q(entry_count__gt=0),
-        Status.NOT_STARTED: not_due & Q(entry_count=0),
-        "due_soon": not_due
-        & Q(requirement__due_on__lte=today + datetime.timedelta(days=DUE_SOON_DAYS)),
-    }[status]
-
-
-def with_report_due(assignments):
-    return assignments.annotate(report_due=F("directive__report_due_on"))
-
-
-def with_report_state(assignments, today):
-    """Annotate each assignment with its report's `ReportState` on `today`."""
-    return with_report_due(assignments).annotate(
-        report_state=Case(
-            *[When(report_q(state, today), then=Value(state)) for state, _l in ReportState.choices],
-            output_field=CharField(),
-        )
-    )
-
-
-def report_q(state, today):
-    """Assignments (annotated by `with_report_due`) whose report is in one state."""
-    submitted = Q(report__first_submitted_at__isnull=False) & ~Q(report__state="returned")
-    unsent = Q(report__isnull=True) | Q(report__first_submitted_at__isnull=True)
-    return {
-        ReportState.RETURNED: Q(report__state="returned"),
-        ReportState.ON_TIME: submitted & Q(report__first_submitted_at__date__lte=F("report_due")),
-        ReportState.LATE: submitted & Q(report__first_submitted_at__date__gt=F("report_due")),
-        ReportState.MISSING: unsent & Q(report_due__lt=today),
-        ReportState.PENDING: unsent & (Q(report_due__gte=today) | Q(report_due__isnull=True)),
-    }[state]
+from .models import (
+    DUE_SOON,
+    FigureTotal,
+    ProgressEntry,
+    ReportTimeliness,
+    RequirementProgress,
+    RequirementStatus,
+    report_timeliness_q,
+    requirement_status_q,
+    with_report_due,
+    with_report_timeliness,
+)
 
 
 def forwarded():
@@ -190,23 +138,38 @@ class Row:
         return total
 
 
-REQUIREMENT_STATUSES = [Status.DONE, Status.IN_PROGRESS, Status.NOT_STARTED, Status.OVERDUE]
+REQUIREMENT_STATUSES = [
+    RequirementStatus.DONE,
+    RequirementStatus.IN_PROGRESS,
+    RequirementStatus.NOT_STARTED,
+    RequirementStatus.OVERDUE,
+]
 
-# A unit's status on one requirement, from its rows in `unit_progress`: as SQL for the
-# counts (an aggregate over that aggregate) and as a filter for the lists behind them.
-UNIT_STATUS = {
-    Status.DONE: ("n_open = 0", Q(n_open=0)),
-    Status.IN_PROGRESS: (
-        "n_open > 0 AND n_overdue = 0 AND n_active > 0",
-        Q(n_open__gt=0, n_overdue=0, n_active__gt=0),
-    ),
-    Status.NOT_STARTED: (
-        "n_open > 0 AND n_overdue = 0 AND n_active = 0",
-        Q(n_open__gt=0, n_overdue=0, n_active=0),
-    ),
-    Status.OVERDUE: ("n_overdue > 0", Q(n_overdue__gt=0)),
-    "due_soon": ("n_overdue = 0 AND n_due_soon > 0", Q(n_overdue=0, n_due_soon__gt=0)),
+# A union's status on one requirement above it, from its rows in `unit_progress` (a
+# forward may split one requirement into several), as lookups on those counts: filtered
+# as Q objects for the lists behind each number, and counted as SQL (an aggregate over
+# that aggregate, which the ORM cannot write) by `union_status_sql`.
+UNION_STATUS = {
+    RequirementStatus.DONE: {"n_open": 0},
+    RequirementStatus.IN_PROGRESS: {"n_open__gt": 0, "n_overdue": 0, "n_active__gt": 0},
+    RequirementStatus.NOT_STARTED: {"n_open__gt": 0, "n_overdue": 0, "n_active": 0},
+    RequirementStatus.OVERDUE: {"n_overdue__gt": 0},
+    DUE_SOON: {"n_overdue": 0, "n_due_soon__gt": 0},
 }
+SQL_OPERATORS = {"": "=", "gt": ">"}
+
+
+def union_status_q(status):
+    return Q(**UNION_STATUS[status])
+
+
+def union_status_sql(status):
+    """The same condition as `union_status_q`, on the columns of `unit_progress`."""
+    terms = []
+    for lookup, number in UNION_STATUS[status].items():
+        column, _sep, operator = lookup.partition("__")
+        terms.append(f"{column} {SQL_OPERATORS[operator]} {int(number)}")
+    return " AND ".join(terms)
 
 
 def unit_progress(progress, today, above, **keys):
@@ -222,8 +185,8 @@ def unit_progress(progress, today, above, **keys):
         .values("unit_ref", "above", *keys)
         .annotate(
             n_open=Count("pk", filter=Q(done_at__isnull=True)),
-            n_overdue=Count("pk", filter=status_q(Status.OVERDUE, today)),
-            n_due_soon=Count("pk", filter=status_q("due_soon", today)),
+            n_overdue=Count("pk", filter=requirement_status_q(RequirementStatus.OVERDUE, today)),
+            n_due_soon=Count("pk", filter=requirement_status_q(DUE_SOON, today)),
             n_active=Count("pk", filter=Q(entry_count__gt=0) | Q(done_at__isnull=False)),
         )
         .order_by()
@@ -245,7 +208,7 @@ def over_units(grouped, columns, group_by):
 
 
 def counting(status):
-    return f"SUM(CASE WHEN {UNIT_STATUS[status][0]} THEN 1 ELSE 0 END)"
+    return f"SUM(CASE WHEN {union_status_sql(status)} THEN 1 ELSE 0 END)"
 
 
 class Dashboard:
@@ -321,9 +284,9 @@ class Dashboard:
             .order_by()
         )
 
-    def units_in(self, status, requirement=None, *, unit=None, own=False):
+    def unions_in(self, status, requirement=None, *, unit=None, own=False):
         """The units behind one number: those in `status` on a requirement (or on any)."""
-        grouped = self.unit_progress(unit, own).filter(UNIT_STATUS[status][1])
+        grouped = self.unit_progress(unit, own).filter(union_status_q(status))
         if requirement is not None:
             grouped = grouped.filter(above=requirement.pk)
         return Union.objects.filter(pk__in=Subquery(grouped.values("unit_ref")))
@@ -335,7 +298,7 @@ class Dashboard:
         rows[self.node.path] = Row(unit=self.node, own=True)
 
         key = Substr("unit__path", 1, self.key_length)
-        statuses = [*REQUIREMENT_STATUSES, "due_soon"]
+        statuses = [*REQUIREMENT_STATUSES, DUE_SOON]
         counts = over_units(
             self.unit_progress(unit_key=key),
             ", ".join(["unit_key", "above", *map(counting, statuses)]),
@@ -358,13 +321,15 @@ class Dashboard:
                 forwarded_count=Count("pk", filter=ASSIGNMENT_FLAGS["forwarded"]),
                 intermediate=Count("pk", filter=Q(recipient__numchild__gt=0)),
                 **{
-                    state: Count("pk", filter=report_q(state, self.today))
-                    for state, _label in ReportState.choices
+                    timeliness.value: Count(
+                        "pk", filter=report_timeliness_q(timeliness, self.today)
+                    )
+                    for timeliness in ReportTimeliness
                 },
             )
             .order_by()
         )
-        states = [state for state, _label in ReportState.choices]
+        states = ReportTimeliness.values
         for path, assigned, acknowledged, forwarded_count, intermediate, *reports in assignments:
             row = rows[path]
             row.assigned, row.acknowledged = assigned, acknowledged
@@ -397,7 +362,7 @@ class Dashboard:
         """(day, count) of units getting done with a requirement, in the subtree, counted
         as the cards count them: on the day the unit finished the last of its parts."""
         grouped = self.unit_progress().annotate(last_done=Max("done_on"))
-        days = over_units(grouped, f"last_done, {counting(Status.DONE)}", "last_done")
+        days = over_units(grouped, f"last_done, {counting(RequirementStatus.DONE)}", "last_done")
         # SQLite hands the raw query's dates back as text.
         return sorted(
             (datetime.date.fromisoformat(str(day)), count) for day, count in days if count
@@ -460,9 +425,9 @@ def active_directives(membership):
     union = membership.union
     passed_on = Directive.objects.published().filter(parent=OuterRef("pk"), issuer=union)
     received = Assignment.objects.filter(directive=OuterRef("pk"), recipient=union)
-    issued_within = membership.scope_q("issuer")
+    issued_within = scope_q(membership, "issuer")
     return issued.filter(
-        (issued_within & ~membership.scope_q("parent__issuer"))
+        (issued_within & ~scope_q(membership, "parent__issuer"))
         | (Exists(received) & ~issued_within & ~Exists(passed_on))
     )
 
@@ -493,9 +458,9 @@ def cascade_summaries(directives, top=None, today=None):
     )
     columns = [
         "cascade",
-        counting(Status.DONE),
+        counting(RequirementStatus.DONE),
         "COUNT(*)",
-        f"COUNT(DISTINCT CASE WHEN {UNIT_STATUS[Status.OVERDUE][0]} THEN unit_ref END)",
+        f"COUNT(DISTINCT CASE WHEN {union_status_sql(RequirementStatus.OVERDUE)} THEN unit_ref END)",
     ]
     found = {
         row[0]: CascadeSummary(*row[1:])
@@ -516,19 +481,13 @@ def scorecard(unit):
 
     today = timezone.localdate()
     return (
-        with_report_state(Assignment.objects.received_by(unit), today)
+        with_report_timeliness(Assignment.objects.received_by(unit), today)
         .annotate(
             forwarded=forwarded(),
             requirements=counted(Q()),
-            done=counted(status_q(Status.DONE, today)),
+            done=counted(requirement_status_q(RequirementStatus.DONE, today)),
             done_late=counted(Q(done_at__date__gt=F("requirement__due_on"))),
-            overdue=counted(status_q(Status.OVERDUE, today)),
-            report_state=Case(
-                *[
-                    When(report_q(state, today), then=Value(state))
-                    for state, _l in ReportState.choices
-                ]
-            ),
+            overdue=counted(requirement_status_q(RequirementStatus.OVERDUE, today)),
         )
         .select_related("directive__issuer", "report")
         .order_by("-directive__issued_on", "-pk")

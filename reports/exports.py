@@ -14,19 +14,14 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from directives.access import administers, is_member, supervises
+from directives.access import may_administer, may_supervise, may_track
 from directives.models import Figure
 from directives.resources import MembershipResource, RequirementResource, UnionResource
 from directives.spreadsheets import CHUNK, Table, resource_table
 
-from .access import dashboard_for
-from .dashboards import (
-    REQUIREMENT_STATUSES,
-    UNIT_STATUS,
-    ReportState,
-    with_report_state,
-)
-from .models import Status
+from .access import dashboard_place
+from .dashboards import REQUIREMENT_STATUSES, Dashboard, union_status_q
+from .models import ReportTimeliness, RequirementStatus, with_report_timeliness
 from .resources import ProgressEntryResource, ReportResource
 
 # --- The tables -------------------------------------------------------------------------
@@ -80,7 +75,7 @@ def matrix_table(dashboard):
     statuses = {
         (unit, above): status
         for unit, above, status in dashboard.unit_progress()
-        .annotate(status=unit_status())
+        .annotate(status=union_status())
         .values_list("unit_ref", "above", "status")
     }
     figure_columns = [
@@ -90,10 +85,10 @@ def matrix_table(dashboard):
         (unit, above, figure): total
         for unit, above, figure, total in dashboard.figure_totals(F("progress__unit"))
     }
-    labels = dict(Status.choices)
-    report_labels = dict(ReportState.choices)
+    labels = dict(RequirementStatus.choices)
+    report_labels = dict(ReportTimeliness.choices)
     assignments = (
-        with_report_state(dashboard.assignments(), dashboard.today)
+        with_report_timeliness(dashboard.assignments(), dashboard.today)
         .select_related("recipient", "directive")
         .order_by("recipient__path", "pk")
     )
@@ -110,7 +105,7 @@ def matrix_table(dashboard):
                 if assignment.recipient.numchild
                 else "",
                 *(str(labels.get(statuses.get((unit, r.pk)), "")) for r in requirements),
-                str(report_labels.get(assignment.report_state, "")),
+                str(report_labels.get(assignment.report_timeliness, "")),
                 *(totals.get((unit, r.pk, code), 0) for r, code in figure_columns),
             ]
 
@@ -131,11 +126,11 @@ def matrix_table(dashboard):
     )
 
 
-def unit_status():
-    """A unit's status on one requirement, from `Dashboard.unit_progress`'s counts."""
+def union_status():
+    """A union's status on one requirement, from `Dashboard.unit_progress`'s counts."""
     return Case(
         *[
-            When(UNIT_STATUS[status][1], then=Value(status.value))
+            When(union_status_q(status), then=Value(status.value))
             for status in REQUIREMENT_STATUSES
         ],
         output_field=CharField(),
@@ -146,11 +141,11 @@ def unit_status():
 
 # kind → (name, who may export it, the import resource whose table it is)
 EXPORTS = {
-    "entries": (gettext_lazy("Progress entries"), is_member, None),
-    "reports": (gettext_lazy("Reports"), is_member, ReportResource),
-    "directives": (gettext_lazy("Directives and requirements"), supervises, RequirementResource),
-    "unions": (gettext_lazy("Union tree"), supervises, UnionResource),
-    "memberships": (gettext_lazy("Users"), administers, MembershipResource),
+    "entries": (gettext_lazy("Progress entries"), may_track, None),
+    "reports": (gettext_lazy("Reports"), may_track, ReportResource),
+    "directives": (gettext_lazy("Directives and requirements"), may_supervise, RequirementResource),
+    "unions": (gettext_lazy("Union tree"), may_supervise, UnionResource),
+    "memberships": (gettext_lazy("Users"), may_administer, MembershipResource),
 }
 
 
@@ -163,9 +158,10 @@ def table_for(user, kind, parameters):
     """The table of one export, checked against what the user may see (404 otherwise):
     a kind of EXPORTS, or "matrix", a directive's completion table at one unit."""
     if kind == "matrix":
-        return matrix_table(
-            dashboard_for(user, parameters.get("directive"), parameters.get("unit"))
+        directive, node, top = dashboard_place(
+            user, parameters.get("directive"), parameters.get("unit")
         )
+        return matrix_table(Dashboard(directive, node, top=top))
     if kind not in EXPORTS or not EXPORTS[kind][1](user):
         raise Http404
     name, _may, resource = EXPORTS[kind]

@@ -6,7 +6,7 @@ from directives.models import Figure, Requirement
 from directives.spreadsheets import FORMATS_BY_EXTENSION, check_size
 from directives.uploads import ACCEPT_ATTRIBUTE, display_name, validate_upload
 
-from .models import ProgressEntry, Status, Submission
+from .models import ProgressEntry, RequirementStatus, Submission
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -153,7 +153,9 @@ class DashboardFilterForm(forms.Form):
         choices=[("", _("All kinds")), *Requirement.Kind.choices],
     )
     status = forms.ChoiceField(
-        label=_("Status"), required=False, choices=[("", _("Any status")), *Status.choices]
+        label=_("Status"),
+        required=False,
+        choices=[("", _("Any status")), *RequirementStatus.choices],
     )
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
     q = forms.CharField(label=_("Unit name"), required=False, max_length=100)

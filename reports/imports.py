@@ -15,7 +15,7 @@ from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from markdown.extensions.toc import slugify
 
-from directives.access import administers, is_member, supervises
+from directives.access import may_administer, may_supervise, may_track
 from directives.resources import (
     DirectiveResource,
     MembershipResource,
@@ -80,27 +80,27 @@ class Importable:
 IMPORTABLES = {
     importable.kind: importable
     for importable in (
-        Importable("unions", _("Union tree"), UnionResource, "Union tree · 单位", administers),
-        Importable("users", _("Users"), MembershipResource, "Users · 用户", administers),
+        Importable("unions", _("Union tree"), UnionResource, "Union tree · 单位", may_administer),
+        Importable("users", _("Users"), MembershipResource, "Users · 用户", may_administer),
         Importable(
-            "directives", _("Directives"), DirectiveResource, "Directives · 文件", supervises
+            "directives", _("Directives"), DirectiveResource, "Directives · 文件", may_supervise
         ),
         Importable(
             "requirements",
             _("Requirements"),
             RequirementResource,
             "Requirements · 工作要求",
-            supervises,
+            may_supervise,
         ),
         Importable(
             "progress",
             _("Progress entries"),
             ProgressEntryResource,
             "Progress entries · 进展记录",
-            is_member,
+            may_track,
         ),
         Importable(
-            "reports", _("Reports back"), ReportResource, "Reports back · 情况报告", is_member
+            "reports", _("Reports back"), ReportResource, "Reports back · 情况报告", may_track
         ),
     )
 }

@@ -1,41 +1,21 @@
 import datetime
-import logging
-import tempfile
 import uuid
 
 from django.conf import settings
-from django.core.files import File
-from django.db import DatabaseError, connection, connections, models, transaction
+from django.db import models
+from django.db.models import Case, F, Q, Value, When
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from import_export.results import RowResult
 from simple_history.models import HistoricalRecords
 
 from directives.models import Assignment, Figure, Requirement, StoredFile, Versioned
-from directives.spreadsheets import (
-    RowError,
-    SpreadsheetError,
-    csv_chunks,
-    estimate_rows,
-    file_rejected,
-    import_dataset,
-    read_spreadsheet,
-    write_xlsx,
-)
-
-logger = logging.getLogger(__name__)
+from directives.spreadsheets import RowError
 
 
-def end_of_day(day):
-    """The first instant after `day` in the project's time zone (Asia/Shanghai)."""
-    return timezone.make_aware(
-        datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time.min)
-    )
-
-
-class Status(models.TextChoices):
-    """Where a union stands on one requirement."""
+class RequirementStatus(models.TextChoices):
+    """Where a union stands on one requirement of a directive it received."""
 
     NOT_STARTED = "not_started", _("Not started")
     IN_PROGRESS = "in_progress", _("In progress")
@@ -43,13 +23,36 @@ class Status(models.TextChoices):
     OVERDUE = "overdue", _("Overdue")
 
 
-def requirement_status(*, due_on, done, has_entries, today=None):
-    """Done once the union says so; otherwise overdue after the due day, judged in Shanghai."""
-    if done:
-        return Status.DONE
-    if (today or timezone.localdate()) > due_on:
-        return Status.OVERDUE
-    return Status.IN_PROGRESS if has_entries else Status.NOT_STARTED
+# Open requirements falling due within this many days are flagged "due soon".
+DUE_SOON_DAYS = 7
+DUE_SOON = "due_soon"
+
+
+def requirement_status_q(status, today):
+    """`RequirementProgress` rows in a `RequirementStatus` on `today`, or `DUE_SOON`: done
+    once the union says so; otherwise overdue after the due day, judged in Shanghai; in
+    progress once it has logged anything."""
+    open_ = Q(done_at__isnull=True)
+    not_due = open_ & Q(requirement__due_on__gte=today)
+    return {
+        RequirementStatus.DONE: Q(done_at__isnull=False),
+        RequirementStatus.OVERDUE: open_ & Q(requirement__due_on__lt=today),
+        RequirementStatus.IN_PROGRESS: not_due & Q(entry_count__gt=0),
+        RequirementStatus.NOT_STARTED: not_due & Q(entry_count=0),
+        DUE_SOON: not_due
+        & Q(requirement__due_on__lte=today + datetime.timedelta(days=DUE_SOON_DAYS)),
+    }[status]
+
+
+def requirement_status_case(today):
+    """The `RequirementStatus` of a `RequirementProgress` row on `today`, as an expression."""
+    return Case(
+        *[
+            When(requirement_status_q(status, today), then=Value(status))
+            for status in RequirementStatus
+        ],
+        output_field=models.CharField(),
+    )
 
 
 class ProgressEntryQuerySet(models.QuerySet):
@@ -197,31 +200,6 @@ class Report(Versioned):
     def is_editable(self):
         return self.state in (self.State.DRAFT, self.State.RETURNED)
 
-    @property
-    def due_on(self):
-        return report_due_on(self.assignment.directive)
-
-    @property
-    def is_late(self):
-        """Late when first submitted after the report-back day ended, or still missing then."""
-        deadline = report_deadline(self.assignment.directive)
-        if deadline is None:
-            return False
-        if self.first_submitted_at is None:
-            return timezone.now() >= deadline
-        return self.first_submitted_at >= deadline
-
-
-def report_due_on(directive):
-    """The day the directive's report back is due: fixed at issue, else read from a draft."""
-    return directive.report_due_on or directive.report_back_day()
-
-
-def report_deadline(directive):
-    """The instant the report back becomes late: the end of its due day in Shanghai."""
-    due_on = report_due_on(directive)
-    return end_of_day(due_on) if due_on else None
-
 
 class ReportFigure(models.Model):
     """A figure in a report: the union's total for one figure of one requirement."""
@@ -293,97 +271,64 @@ class Submission(models.Model):
         return f"{self.report} v{self.number}"
 
 
-# --- Where each unit stands (the dashboards' summary) -----------------------------
+# --- Where a union's report back stands against its deadline ----------------------------
 
 
-class RequirementProgressQuerySet(models.QuerySet):
-    def add_for(self, directive):
-        """A row for each recipient and requirement of an issued directive, none there yet."""
-        assignments = list(directive.assignments.values_list("pk", "recipient_id"))
-        requirements = list(directive.requirements.values_list("pk", flat=True))
-        self.bulk_create(
-            [
-                RequirementProgress(assignment_id=pk, unit_id=unit, requirement_id=requirement)
-                for pk, unit in assignments
-                for requirement in requirements
+class ReportTimeliness(models.TextChoices):
+    """Where a union's report back stands against the directive's `report_due_on`: sent on
+    time or late (judged by its first submission), returned, missing after the due day,
+    or not yet due."""
+
+    ON_TIME = "on_time", _("On time")
+    LATE = "late", _("Late")
+    RETURNED = "returned", _("Returned")
+    MISSING = "missing", _("Missing")
+    PENDING = "pending", _("Not yet due")
+
+
+def report_timeliness_q(timeliness, today):
+    """Assignments (annotated by `with_report_due`) whose report is in one `ReportTimeliness`
+    on `today`. A day ends at midnight in Shanghai, the project's time zone."""
+    submitted = Q(report__first_submitted_at__isnull=False) & ~Q(
+        report__state=Report.State.RETURNED
+    )
+    unsent = Q(report__isnull=True) | Q(report__first_submitted_at__isnull=True)
+    return {
+        ReportTimeliness.RETURNED: Q(report__state=Report.State.RETURNED),
+        ReportTimeliness.ON_TIME: submitted
+        & Q(report__first_submitted_at__date__lte=F("report_due")),
+        ReportTimeliness.LATE: submitted & Q(report__first_submitted_at__date__gt=F("report_due")),
+        ReportTimeliness.MISSING: unsent & Q(report_due__lt=today),
+        ReportTimeliness.PENDING: unsent & (Q(report_due__gte=today) | Q(report_due__isnull=True)),
+    }[timeliness]
+
+
+def with_report_due(assignments):
+    return assignments.annotate(report_due=F("directive__report_due_on"))
+
+
+def with_report_timeliness(assignments, today):
+    """Annotate each assignment with its report's `ReportTimeliness` on `today`."""
+    return with_report_due(assignments).annotate(
+        report_timeliness=Case(
+            *[
+                When(report_timeliness_q(timeliness, today), then=Value(timeliness))
+                for timeliness in ReportTimeliness
             ],
-            batch_size=2000,
-            ignore_conflicts=True,
+            output_field=models.CharField(),
         )
+    )
 
-    def refresh(self, assignment, requirement):
-        """Count the unit's entries, completion and figure totals on one requirement again."""
-        progress, _created = self.get_or_create(
-            assignment=assignment, requirement=requirement, defaults={"unit": assignment.recipient}
-        )
-        entries = ProgressEntry.objects.filter(assignment=assignment, requirement=requirement)
-        counted = entries.aggregate(count=models.Count("pk"), last=models.Max("occurred_on"))
-        progress.entry_count = counted["count"]
-        progress.last_entry_on = counted["last"]
-        progress.set_done_at(
-            Completion.objects.filter(assignment=assignment, requirement=requirement)
-            .values_list("done_at", flat=True)
-            .first()
-        )
-        progress.save()
-        progress.figure_totals.all().delete()
-        FigureTotal.objects.bulk_create(
-            FigureTotal(progress=progress, figure=figure, total=total)
-            for figure, total in EntryFigure.objects.filter(entry__in=entries)
-            .values_list("figure")
-            .annotate(total=models.Sum("value"))
-        )
-        return progress
 
-    def rebuild(self):
-        """Count every row again from the entries and completions, in bulk.
+def report_timeliness_of(assignment, today=None):
+    """The `ReportTimeliness` of one assignment's report on `today`."""
+    assignments = with_report_timeliness(
+        Assignment.objects.filter(pk=assignment.pk), today or timezone.localdate()
+    )
+    return assignments.values_list("report_timeliness", flat=True).first()
 
-        The rows are kept up to date on every write; this repairs them after changes made
-        around the app (the admin, a database console) and fills them for bulk-loaded data.
-        """
-        pairs = Assignment.objects.exclude(directive__state="draft").values_list(
-            "pk", "recipient_id", "directive__requirements"
-        )
-        entries = {
-            (a, r): (count, last)
-            for a, r, count, last in ProgressEntry.objects.values_list("assignment", "requirement")
-            .annotate(count=models.Count("pk"), last=models.Max("occurred_on"))
-            .order_by()
-        }
-        done = {
-            (a, r): at
-            for a, r, at in Completion.objects.values_list("assignment", "requirement", "done_at")
-        }
-        with transaction.atomic():
-            self.all().delete()
-            rows = [
-                RequirementProgress(
-                    assignment_id=a,
-                    unit_id=unit,
-                    requirement_id=r,
-                    entry_count=entries.get((a, r), (0, None))[0],
-                    last_entry_on=entries.get((a, r), (0, None))[1],
-                )
-                for a, unit, r in pairs.iterator(chunk_size=5000)
-                if r is not None
-            ]
-            for row in rows:
-                row.set_done_at(done.get((row.assignment_id, row.requirement_id)))
-            self.bulk_create(rows, batch_size=2000)
-            ids = {(p.assignment_id, p.requirement_id): p.pk for p in rows}
-            totals = (
-                EntryFigure.objects.values_list("entry__assignment", "entry__requirement", "figure")
-                .annotate(total=models.Sum("value"))
-                .order_by()
-            )
-            FigureTotal.objects.bulk_create(
-                (
-                    FigureTotal(progress_id=ids[(a, r)], figure=figure, total=total)
-                    for a, r, figure, total in totals.iterator(chunk_size=5000)
-                    if (a, r) in ids
-                ),
-                batch_size=2000,
-            )
+
+# --- Where each union stands (the dashboards' summary) -----------------------------
 
 
 class RequirementProgress(models.Model):
@@ -404,8 +349,6 @@ class RequirementProgress(models.Model):
     done_at = models.DateTimeField(null=True)
     # The day in Shanghai it was done, for the progress chart to count by day in plain SQL.
     done_on = models.DateField(null=True)
-
-    objects = RequirementProgressQuerySet.as_manager()
 
     class Meta:
         constraints = [
@@ -446,22 +389,6 @@ class SpreadsheetJobQuerySet(models.QuerySet):
     def of(self, user):
         """The user's own jobs: an upload is nobody else's business, not even a supervisor's."""
         return self.filter(user=user)
-
-    def prune(self, *, days, stale_hours):
-        """Delete jobs older than `days` with their files, and call failed the jobs queued or
-        running for more than `stale_hours` (their worker died). Return both counts."""
-        now = timezone.now()
-        failed = self.filter(
-            state__in=[SpreadsheetJob.State.QUEUED, SpreadsheetJob.State.RUNNING],
-            created_at__lt=now - datetime.timedelta(hours=stale_hours),
-        ).update(state=SpreadsheetJob.State.FAILED, finished_at=now)
-        deleted = 0
-        for job in self.filter(created_at__lt=now - datetime.timedelta(days=days)).iterator():
-            job.file.delete(save=False)
-            job.output.delete(save=False)
-            job.delete()
-            deleted += 1
-        return deleted, failed
 
     def awaiting_confirmation(self):
         """Imports whose preview found no error, not yet confirmed nor too old to confirm."""
@@ -511,7 +438,9 @@ class SpreadsheetJob(models.Model):
     )
     direction = models.CharField(max_length=8, choices=Direction.choices, default=Direction.IMPORT)
     kind = models.CharField(
-        _("kind of file"), max_length=32, help_text=_("A key of reports.imports.IMPORTABLES.")
+        _("kind of file"),
+        max_length=32,
+        help_text=_("What the file holds: the union tree, users, progress entries…"),
     )
     file = models.FileField(_("file"), upload_to=job_file_path, max_length=200, blank=True)
     file_name = models.CharField(_("file name"), max_length=255)
@@ -548,166 +477,10 @@ class SpreadsheetJob(models.Model):
         return f"{self.user} · {self.kind} · {self.file_name}"
 
     @property
-    def importable(self):
-        from .imports import IMPORTABLES
-
-        return IMPORTABLES[self.kind]
-
-    # Starting
-
-    @classmethod
-    def upload(cls, *, user, importable, upload, language):
-        """Keep an uploaded file and preview its import."""
-        job = cls.objects.create(
-            user=user,
-            kind=importable.kind,
-            file=upload,
-            file_name=upload.name,
-            language=language,
-            dry_run=True,
-            rows_total=estimate_rows(upload),
-        )
-        job.start()
-        return job
-
-    @classmethod
-    def start_export(cls, *, user, kind, parameters, file_name, rows_total, language):
-        """Have the worker write an export too big to send at once."""
-        job = cls.objects.create(
-            user=user,
-            direction=cls.Direction.EXPORT,
-            kind=kind,
-            parameters=parameters,
-            file_name=file_name,
-            rows_total=rows_total,
-            language=language,
-        )
-        from .tasks import run_spreadsheet_job
-
-        run_spreadsheet_job.enqueue(job.pk)
-        return job
-
-    def confirm(self):
-        """Import the previewed file for real. Only once: of two confirmations, or a
-        confirmation racing a second tab, the first wins and the others return False."""
-        claimed = (
-            SpreadsheetJob.objects.awaiting_confirmation()
-            .filter(pk=self.pk)
-            .update(
-                dry_run=False,
-                state=self.State.QUEUED,
-                rows_done=None,
-                outcome={},
-                started_at=None,
-                finished_at=None,
-            )
-        )
-        if not claimed:
-            return False
-        self.refresh_from_db()
-        self.start()
-        return True
-
-    @property
-    def in_background(self):
-        """Big files, and files whose size cannot be told, go to the worker."""
-        return self.rows_total is None or self.rows_total > settings.IMPORT_BACKGROUND_ROWS
-
-    def start(self):
-        if self.in_background:
-            from .tasks import run_spreadsheet_job
-
-            run_spreadsheet_job.enqueue(self.pk)
-        else:
-            self.run()
-
-    # Running
-
-    def run(self):
-        """Read the file and import it through the kind's resource, a dry run for the
-        preview; keep the outcome, errors included. Never raises: a crash fails the job."""
-        self.state, self.started_at, self.rows_done = self.State.RUNNING, timezone.now(), None
-        self.save(update_fields=["state", "started_at", "rows_done"])
-        try:
-            with translation.override(self.language):
-                if self.direction == self.Direction.EXPORT:
-                    self.write_export()
-                    self.outcome = {}
-                else:
-                    self.outcome = self.outcome_data(self.import_file())
-        except Exception:
-            logger.exception("Spreadsheet job %s failed", self.pk)
-            self.state = self.State.FAILED
-            self.outcome = {}
-        else:
-            self.state = self.State.DONE
-            self.rows_done = self.rows_total
-        self.finished_at = timezone.now()
-        self.save(update_fields=["state", "outcome", "rows_done", "finished_at"])
-
-    def import_file(self):
-        with self.file.open("rb") as stored:
-            try:
-                dataset = read_spreadsheet(File(stored, name=self.file_name))
-            except SpreadsheetError as error:
-                return file_rejected(error, dry_run=self.dry_run)
-        # Saved before the import's transaction opens, so that the page shows it at once.
-        self.rows_total = len(dataset)
-        self.save(update_fields=["rows_total"])
-        resource = self.importable.resource(self.user)
-        with ProgressWriter(self) as progress:
-            resource.progress = progress
-            return import_dataset(resource, dataset, dry_run=self.dry_run)
-
-    def write_export(self):
-        """Write the export into `output`, counting the rows done as it goes."""
-        from .exports import table_for
-
-        table = table_for(self.user, self.kind, self.parameters)
-        self.rows_total = table.count
-        self.save(update_fields=["rows_total"])
-
-        def progress(rows_done, *_total):
-            SpreadsheetJob.objects.filter(pk=self.pk).update(rows_done=rows_done)
-
-        with tempfile.TemporaryFile() as out:
-            if self.parameters.get("format") == "csv":
-                for chunk in csv_chunks(table, progress=progress):
-                    out.write(chunk)
-            else:
-                write_xlsx(table, out, progress=progress)
-            out.seek(0)
-            self.output.save(self.file_name, File(out), save=False)
-        self.save(update_fields=["output"])
-
-    @property
     def progress_url(self):
         if self.direction == self.Direction.EXPORT:
             return reverse("export_job_progress", args=[self.pk])
         return reverse("import_job_progress", args=[self.pk])
-
-    def outcome_data(self, outcome):
-        data = {
-            "errors": [
-                [error.row, error.column, error.message]
-                for error in outcome.errors[: self.ERRORS_KEPT]
-            ],
-            "error_count": len(outcome.errors),
-            "new": outcome.new,
-            "updated": outcome.updated,
-            "unchanged": outcome.unchanged,
-            "rows": [],
-        }
-        if not outcome.errors and outcome.result is not None:
-            # The library's results come one a dataset row, in order: row 2 of the file first.
-            data["rows"] = [
-                [number, row.import_type, row.object_repr]
-                for number, row in enumerate(outcome.result.rows, start=2)
-                if row.object_repr
-            ][: self.ROWS_LISTED]
-        return data
-
-    # What the pages show
 
     @property
     def finished(self):
@@ -754,53 +527,3 @@ class SpreadsheetJob(models.Model):
         if not self.rows_total or self.rows_done is None:
             return None
         return min(100, 100 * self.rows_done // self.rows_total)
-
-
-class ProgressWriter:
-    """Writes to a job how many rows its import has done, every hundredth of the file, so
-    that the user's page shows the count while the import's transaction is still open.
-
-    The import keeps its rows in one transaction until the end (all or nothing), so the
-    count goes through a database connection of its own, which commits at once. That takes
-    a database with concurrent writers, PostgreSQL. SQLite has one writer, the import
-    itself: there the count would wait for the import's lock, which the import would never
-    release, so nothing is written until the end and the page just says "running". The same
-    holds when the import runs inside a request's transaction (small files; tests, which
-    run tasks at once), which may hold the job's row: the request waits for the end anyway.
-    A lock timeout keeps any other case from hanging; the count then stops moving.
-    """
-
-    STEPS = 100
-
-    def __init__(self, job):
-        self.job = job
-        self.next_at = 0
-        self.connection = None
-        if connection.vendor == "postgresql" and not connection.in_atomic_block:
-            self.connection = connections.create_connection(connection.alias)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc_info):
-        self.close()
-
-    def close(self):
-        if self.connection is not None:
-            self.connection.close()
-            self.connection = None
-
-    def __call__(self, rows_done, rows_total):
-        if self.connection is None or rows_done < self.next_at:
-            return
-        self.next_at = rows_done + max(1, rows_total // self.STEPS)
-        table = self.connection.ops.quote_name(SpreadsheetJob._meta.db_table)
-        try:
-            with self.connection.cursor() as cursor:
-                cursor.execute("SET lock_timeout = '2s'")
-                cursor.execute(
-                    f"UPDATE {table} SET rows_done = %s WHERE id = %s", [rows_done, self.job.pk]
-                )
-        except DatabaseError:
-            logger.warning("Job %s: progress cannot be written; it shows at the end", self.job.pk)
-            self.close()

@@ -7,12 +7,11 @@ The formats are documented in docs/spreadsheets.md.
 """
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from import_export.fields import Field
 
-from directives.models import Assignment, Directive, Figure
+from directives.models import Figure
 from directives.spreadsheets import (
     ChoiceWidget,
     DateTimeWidget,
@@ -22,7 +21,7 @@ from directives.spreadsheets import (
     WholeNumberWidget,
 )
 
-from .access import acts_for, visible_assignments
+from .access import may_act_for, readable_reports, visible_assignments
 from .models import ProgressEntry, Report
 from .services import progress_entry_save
 
@@ -64,11 +63,7 @@ class AssignmentRowsResource(SpreadsheetResource):
 
     def assignments(self):
         """Assignments of published directives to units in the scope."""
-        if self.user is None:
-            assignments = Assignment.objects.exclude(directive__state=Directive.State.DRAFT)
-        else:
-            assignments = visible_assignments(self.user)
-        return assignments.filter(recipient__in=self.unions)
+        return visible_assignments(self.user).filter(recipient__in=self.unions)
 
     def assignment_for(self, row):
         issuer, number, unit = (
@@ -93,7 +88,7 @@ class AssignmentRowsResource(SpreadsheetResource):
         return assignment
 
     def write_problems(self, assignment):
-        if self.unscoped or acts_for(self.user, assignment):
+        if self.unscoped or may_act_for(self.user, assignment):
             return {}
         return {
             "unit": _(
@@ -265,13 +260,7 @@ class ReportResource(AssignmentRowsResource):
         import_id_fields = ("issuer", "number", "unit")
 
     def scoped(self, queryset):
-        queryset = queryset.filter(assignment__in=self.assignments())
-        if not self.unscoped:
-            # A draft is the unit's own until it is submitted.
-            drafts_of_others = Q(state=Report.State.DRAFT)
-            if self.membership:
-                drafts_of_others &= ~Q(assignment__recipient_id=self.membership.union_id)
-            queryset = queryset.exclude(drafts_of_others)
+        queryset = readable_reports(self.user, queryset.filter(assignment__in=self.assignments()))
         return queryset.select_related(
             "assignment__directive__issuer", "assignment__recipient"
         ).order_by("assignment__recipient__path", "assignment__directive_id")

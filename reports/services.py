@@ -4,7 +4,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Count, Max, Sum
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,13 +15,16 @@ from .models import (
     Completion,
     EntryFigure,
     Evidence,
+    FigureTotal,
     ProgressEntry,
     Report,
     ReportAttachment,
     ReportFigure,
+    ReportTimeliness,
     RequirementProgress,
     Submission,
-    report_deadline,
+    report_timeliness_q,
+    with_report_due,
 )
 
 
@@ -51,7 +54,7 @@ def progress_entry_save(*, entry, figures, files, user):
             )
     for upload in files:
         Evidence.store(upload, user=user, entry=entry)
-    RequirementProgress.objects.refresh(entry.assignment, entry.requirement)
+    progress_refresh(assignment=entry.assignment, requirement=entry.requirement)
     return entry
 
 
@@ -66,7 +69,7 @@ def requirement_set_done(*, assignment, requirement, done, user):
     else:
         for completion in Completion.objects.filter(assignment=assignment, requirement=requirement):
             completion.delete()
-    RequirementProgress.objects.refresh(assignment, requirement)
+    progress_refresh(assignment=assignment, requirement=requirement)
 
 
 def report_for(assignment):
@@ -148,6 +151,101 @@ def report_review(*, report, user, decision, comment=""):
     return report
 
 
+# --- Where each union stands (the dashboards' summary), kept on every write ----------------
+
+
+def progress_rows_add(*, directive):
+    """A row for each recipient and requirement of an issued directive, none there yet."""
+    assignments = list(directive.assignments.values_list("pk", "recipient_id"))
+    requirements = list(directive.requirements.values_list("pk", flat=True))
+    RequirementProgress.objects.bulk_create(
+        [
+            RequirementProgress(assignment_id=pk, unit_id=union, requirement_id=requirement)
+            for pk, union in assignments
+            for requirement in requirements
+        ],
+        batch_size=2000,
+        ignore_conflicts=True,
+    )
+
+
+def progress_refresh(*, assignment, requirement):
+    """Count the union's entries, completion and figure totals on one requirement again."""
+    progress, _created = RequirementProgress.objects.get_or_create(
+        assignment=assignment, requirement=requirement, defaults={"unit": assignment.recipient}
+    )
+    entries = ProgressEntry.objects.filter(assignment=assignment, requirement=requirement)
+    counted = entries.aggregate(count=Count("pk"), last=Max("occurred_on"))
+    progress.entry_count = counted["count"]
+    progress.last_entry_on = counted["last"]
+    progress.set_done_at(
+        Completion.objects.filter(assignment=assignment, requirement=requirement)
+        .values_list("done_at", flat=True)
+        .first()
+    )
+    progress.save()
+    progress.figure_totals.all().delete()
+    FigureTotal.objects.bulk_create(
+        FigureTotal(progress=progress, figure=figure, total=total)
+        for figure, total in EntryFigure.objects.filter(entry__in=entries)
+        .values_list("figure")
+        .annotate(total=Sum("value"))
+    )
+    return progress
+
+
+@transaction.atomic
+def progress_rebuild():
+    """Count every row again from the entries and completions, in bulk.
+
+    The rows are kept up to date on every write; this repairs them after changes made
+    around the app (the admin, a database console) and fills them for bulk-loaded data.
+    """
+    pairs = Assignment.objects.exclude(directive__state=Directive.State.DRAFT).values_list(
+        "pk", "recipient_id", "directive__requirements"
+    )
+    entries = {
+        (a, r): (count, last)
+        for a, r, count, last in ProgressEntry.objects.values_list("assignment", "requirement")
+        .annotate(count=Count("pk"), last=Max("occurred_on"))
+        .order_by()
+    }
+    done = {
+        (a, r): at
+        for a, r, at in Completion.objects.values_list("assignment", "requirement", "done_at")
+    }
+    RequirementProgress.objects.all().delete()
+    rows = [
+        RequirementProgress(
+            assignment_id=a,
+            unit_id=union,
+            requirement_id=r,
+            entry_count=entries.get((a, r), (0, None))[0],
+            last_entry_on=entries.get((a, r), (0, None))[1],
+        )
+        for a, union, r in pairs.iterator(chunk_size=5000)
+        if r is not None
+    ]
+    for row in rows:
+        row.set_done_at(done.get((row.assignment_id, row.requirement_id)))
+    RequirementProgress.objects.bulk_create(rows, batch_size=2000)
+    ids = {(p.assignment_id, p.requirement_id): p.pk for p in rows}
+    totals = (
+        EntryFigure.objects.values_list("entry__assignment", "entry__requirement", "figure")
+        .annotate(total=Sum("value"))
+        .order_by()
+    )
+    FigureTotal.objects.bulk_create(
+        (
+            FigureTotal(progress_id=ids[(a, r)], figure=figure, total=total)
+            for a, r, figure, total in totals.iterator(chunk_size=5000)
+            if (a, r) in ids
+        ),
+        batch_size=2000,
+    )
+    return len(rows)
+
+
 # --- Roll-up (汇总) ---------------------------------------------------------------
 
 
@@ -162,7 +260,7 @@ class RollUp:
     """What a union's subtree did on a directive, for the union's own report upward."""
 
     figures: dict = field(default_factory=dict)  # (requirement id, figure code) -> total
-    units: dict = field(default_factory=dict)  # on_time, late, returned, pending, missing
+    units: dict = field(default_factory=dict)  # ReportTimeliness → number of unions
     excerpts: dict = field(default_factory=lambda: defaultdict(list))  # requirement id -> []
 
     def rows(self, requirements):
@@ -227,31 +325,18 @@ def roll_up(assignment):
         if key in expected:
             result.figures[key] = result.figures.get(key, 0) + total
 
-    below = (
-        Assignment.objects.filter(
-            directive__requirements__in=[pk for pk in origin if origin[pk] != pk],
-            recipient__in=subtree,
-        )
-        .exclude(recipient=union)
-        .distinct()
-        .select_related("report")
-        .prefetch_related("directive__requirements")
+    passing_on = Assignment.objects.filter(
+        directive__requirements__in=[pk for pk in origin if origin[pk] != pk],
+        recipient__in=subtree,
+    ).exclude(recipient=union)
+    below = with_report_due(Assignment.objects.filter(pk__in=passing_on.values("pk")))
+    today = timezone.localdate()
+    result.units = below.aggregate(
+        **{
+            timeliness.value: Count("pk", filter=report_timeliness_q(timeliness, today))
+            for timeliness in ReportTimeliness
+        }
     )
-    result.units = dict.fromkeys(["on_time", "late", "returned", "pending", "missing"], 0)
-    now = timezone.now()
-    for unit_assignment in below:
-        report = getattr(unit_assignment, "report", None)
-        deadline = report_deadline(unit_assignment.directive)
-        if report is None or report.first_submitted_at is None:
-            late = deadline is not None and now >= deadline
-            result.units["missing" if late else "pending"] += 1
-            continue
-        if report.state == Report.State.RETURNED:
-            result.units["returned"] += 1
-        elif deadline and report.first_submitted_at >= deadline:
-            result.units["late"] += 1
-        else:
-            result.units["on_time"] += 1
 
     recent = (
         entries.exclude(narrative="")

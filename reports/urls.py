@@ -1,22 +1,22 @@
 from django.urls import path
 
-from . import import_views, views
+from . import dashboard_views, spreadsheet_views, views
 
 urlpatterns = [
-    path("imports/", import_views.import_list, name="import_list"),
-    path("imports/jobs/<int:pk>/", import_views.import_job, name="import_job"),
+    path("imports/", spreadsheet_views.import_list, name="import_list"),
+    path("imports/jobs/<int:pk>/", spreadsheet_views.import_job, name="import_job"),
     path(
         "imports/jobs/<int:pk>/progress/",
-        import_views.import_job_progress,
+        spreadsheet_views.import_job_progress,
         name="import_job_progress",
     ),
-    path("imports/jobs/<int:pk>/confirm/", import_views.import_confirm, name="import_confirm"),
-    path("imports/formats/", import_views.import_formats, name="import_formats"),
-    path("imports/<slug:kind>/", import_views.import_new, name="import_new"),
+    path("imports/jobs/<int:pk>/confirm/", spreadsheet_views.import_confirm, name="import_confirm"),
+    path("imports/formats/", spreadsheet_views.import_formats, name="import_formats"),
+    path("imports/<slug:kind>/", spreadsheet_views.import_new, name="import_new"),
     *(
         path(
             f"imports/<slug:kind>/template.{extension}",
-            import_views.import_template,
+            spreadsheet_views.import_template,
             {"extension": extension},
             name=f"import_template_{extension}",
         )
@@ -51,18 +51,36 @@ urlpatterns = [
     path("reviews/", views.review_queue, name="review_queue"),
     path("reports/<int:pk>/review/", views.report_review, name="report_review"),
     path("directives/<int:pk>/reports/", views.directive_reports, name="directive_reports"),
-    path("dashboard/", views.overview, name="overview"),
-    path("directives/<int:pk>/dashboard/", views.directive_dashboard, name="dashboard"),
-    path("directives/<int:pk>/dashboard/units/", views.dashboard_units, name="dashboard_units"),
+    path("dashboard/", dashboard_views.overview, name="overview"),
+    path("directives/<int:pk>/dashboard/", dashboard_views.directive_dashboard, name="dashboard"),
     path(
-        "directives/<int:pk>/dashboard/entries/", views.dashboard_entries, name="dashboard_entries"
+        "directives/<int:pk>/dashboard/units/",
+        dashboard_views.dashboard_units,
+        name="dashboard_units",
     ),
-    path("directives/<int:pk>/dashboard/relay/", views.dashboard_relay, name="dashboard_relay"),
-    path("units/<int:pk>/scorecard/", views.unit_scorecard, name="unit_scorecard"),
-    path("directives/<int:pk>/dashboard/export/", views.dashboard_export, name="dashboard_export"),
-    path("exports/", views.export_list, name="export_list"),
-    path("exports/jobs/<int:pk>/", views.export_job, name="export_job"),
-    path("exports/jobs/<int:pk>/progress/", views.export_job_progress, name="export_job_progress"),
-    path("exports/jobs/<int:pk>/file/", views.export_download, name="export_download"),
-    path("exports/<slug:kind>/", views.export, name="export"),
+    path(
+        "directives/<int:pk>/dashboard/entries/",
+        dashboard_views.dashboard_entries,
+        name="dashboard_entries",
+    ),
+    path(
+        "directives/<int:pk>/dashboard/relay/",
+        dashboard_views.dashboard_relay,
+        name="dashboard_relay",
+    ),
+    path("units/<int:pk>/scorecard/", dashboard_views.unit_scorecard, name="unit_scorecard"),
+    path(
+        "directives/<int:pk>/dashboard/export/",
+        spreadsheet_views.dashboard_export,
+        name="dashboard_export",
+    ),
+    path("exports/", spreadsheet_views.export_list, name="export_list"),
+    path("exports/jobs/<int:pk>/", spreadsheet_views.export_job, name="export_job"),
+    path(
+        "exports/jobs/<int:pk>/progress/",
+        spreadsheet_views.export_job_progress,
+        name="export_job_progress",
+    ),
+    path("exports/jobs/<int:pk>/file/", spreadsheet_views.export_download, name="export_download"),
+    path("exports/<slug:kind>/", spreadsheet_views.export, name="export"),
 ]

@@ -1,6 +1,7 @@
 import pytest
 from treebeard.exceptions import InvalidMoveToDescendant
 
+from directives.access import in_scope, unions_in_scope
 from directives.models import Membership, Union
 
 
@@ -61,15 +62,15 @@ def test_moving_a_union_moves_its_subtree(tree):
 
 
 def test_supervisors_see_their_subtree_and_staff_their_own_union(people, tree):
-    assert names(people.edu.membership.scope()) == names(Union.objects.in_subtree(tree.edu))
-    assert names(people.sdu_staff.membership.scope()) == {"山东大学工会"}
-    assert people.edu.membership.in_scope(tree.sdu_college)
-    assert not people.edu.membership.in_scope(tree.qingdao)
-    assert not people.sdu_staff.membership.in_scope(tree.sdu_college)
+    assert names(unions_in_scope(people.edu)) == names(Union.objects.in_subtree(tree.edu))
+    assert names(unions_in_scope(people.sdu_staff)) == {"山东大学工会"}
+    assert in_scope(people.edu, tree.sdu_college)
+    assert not in_scope(people.edu, tree.qingdao)
+    assert not in_scope(people.sdu_staff, tree.sdu_college)
 
 
 def test_administrators_oversee_like_supervisors(tree):
     from tests.conftest import make_user
 
     admin = make_user("edu_admin", tree.edu, Membership.Role.ADMIN)
-    assert names(admin.membership.scope()) == names(Union.objects.in_subtree(tree.edu))
+    assert names(unions_in_scope(admin)) == names(Union.objects.in_subtree(tree.edu))

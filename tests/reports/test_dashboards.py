@@ -336,7 +336,7 @@ def test_scorecard_gives_a_units_record(cascade, people, login, tree):
     response = login(people.sdu_staff).get(reverse("unit_scorecard", args=[tree.sdu.pk]))
     (record,) = response.context["page"].object_list
     assert (record.requirements, record.done, record.overdue) == (4, 2, 1)
-    assert record.report_state == "returned" and record.forwarded
+    assert record.report_timeliness == "returned" and record.forwarded
     assert record.acknowledge_lag == 0
 
 

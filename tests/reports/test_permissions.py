@@ -49,11 +49,12 @@ QUEUE = {
     "province": 200,
     "qingdao": 200,
     "sdu_supervisor": 200,
-    "sdu_staff": 403,
-    "edu_staff": 403,
-    "jinan_staff": 403,
-    "qd_staff": 403,
-    "loner": 403,
+    # Not a page for staff: like the other supervisors' pages, it does not exist for them.
+    "sdu_staff": 404,
+    "edu_staff": 404,
+    "jinan_staff": 404,
+    "qd_staff": 404,
+    "loner": 404,
 }
 DIRECTIVE_REPORTS = {
     "anonymous": 302,

@@ -13,7 +13,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
-from reports.models import Report, Submission
+from reports.models import Report, Submission, report_timeliness_of
 
 UTC = datetime.UTC
 
@@ -155,16 +155,15 @@ def test_returning_without_a_comment_is_refused(unit, reviewer, assignment):
 
 @pytest.mark.parametrize("decision", [Submission.Decision.ACCEPTED, Submission.Decision.RETURNED])
 def test_a_draft_cannot_be_accepted_or_returned(unit, reviewer, assignment, decision):
+    """A draft is its union's own until it is submitted: the reviewer does not see it."""
     write(unit, assignment, "还在起草")
     report = Report.objects.get(assignment=assignment)
     before = snapshot(report)
 
     response = review(reviewer, report, decision, "看看")
 
-    assert response.status_code == 200
-    assert messages_of(response) == [
-        in_language(response, "Only a submitted report can be accepted or returned.")
-    ]
+    assert response.status_code == 404
+    assert "还在起草" not in response.content.decode()
     assert snapshot(report) == before
     assert report.state == Report.State.DRAFT
 
@@ -248,14 +247,14 @@ def report_row(client, directive, union):
 def test_a_report_is_late_when_first_submitted_after_the_due_day(
     unit, reviewer, assignment, edu_directive, tree, clock, moment, late
 ):
-    assert Report(assignment=assignment).due_on == datetime.date(2015, 11, 30)
+    assert assignment.directive.report_due_on == datetime.date(2015, 11, 30)
     clock(moment)
 
     write(unit, assignment, "学习贯彻情况", submit=True)
 
     report = Report.objects.get(assignment=assignment)
     assert report.first_submitted_at == moment
-    assert report.is_late is late
+    assert report_timeliness_of(assignment) == ("late" if late else "on_time")
     clock(moment + datetime.timedelta(days=3))
     response, row = report_row(reviewer, edu_directive, tree.sdu)
     assert 'data-report-state="submitted"' in row
@@ -278,7 +277,7 @@ def test_a_late_report_stays_late_after_a_return_and_a_prompt_resubmission(
     assert report.state == Report.State.SUBMITTED
     assert report.submissions.count() == 2
     assert report.first_submitted_at == datetime.datetime(2015, 12, 1, 1, 0, tzinfo=UTC)
-    assert report.is_late
+    assert report_timeliness_of(assignment) == "late"
     response, row = report_row(reviewer, edu_directive, tree.sdu)
     assert in_language(response, "Late") in row
 
@@ -295,7 +294,7 @@ def test_an_on_time_report_stays_on_time_after_a_late_resubmission(
     write(unit, assignment, "补充后的第二稿", submit=True)
 
     report.refresh_from_db()
-    assert not report.is_late
+    assert report_timeliness_of(assignment) == "on_time"
     response, row = report_row(reviewer, edu_directive, tree.sdu)
     assert in_language(response, "On time") in row
     assert in_language(response, "Late") not in row
@@ -307,8 +306,7 @@ def test_a_report_still_unsubmitted_after_the_due_day_is_overdue(
     clock(datetime.datetime(2015, 11, 30, 16, 0, tzinfo=UTC))
     write(unit, assignment, "还没写完")
 
-    report = Report.objects.get(assignment=assignment)
-    assert report.is_late
+    assert report_timeliness_of(assignment) == "missing"
     response, row = report_row(reviewer, edu_directive, tree.sdu)
     assert 'data-report-state="draft"' in row
     assert in_language(response, "Overdue") in row

@@ -11,7 +11,9 @@ from django_tasks.signals import task_enqueued
 from directives.models import Membership, Union
 from directives.spreadsheets import estimate_rows
 from reports.imports import IMPORTABLES
-from reports.models import ProgressWriter, Report, SpreadsheetJob
+from reports.jobs import ProgressWriter
+from reports.models import Report, SpreadsheetJob
+from reports.tasks import job_run_now
 from tests.conftest import make_user
 from tests.files import csv_bytes, sheet_bytes
 
@@ -369,7 +371,7 @@ def test_the_worker_shows_rows_done_while_the_import_runs(tree, settings, monkey
     monkeypatch.setattr(ProgressWriter, "__call__", watch)
     started = timezone.now()
 
-    job.run()
+    job_run_now(job)
 
     job.refresh_from_db()
     assert (job.state, job.rows_done, job.written) == ("done", 300, True)

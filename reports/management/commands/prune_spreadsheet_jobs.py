@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
-from reports.models import SpreadsheetJob
+from reports.jobs import jobs_prune
 
 
 class Command(BaseCommand):
@@ -15,7 +15,7 @@ class Command(BaseCommand):
         parser.add_argument("--stale-hours", type=int, default=6)
 
     def handle(self, *args, days, stale_hours, **options):
-        deleted, failed = SpreadsheetJob.objects.prune(days=days, stale_hours=stale_hours)
+        deleted, failed = jobs_prune(days=days, stale_hours=stale_hours)
         self.stdout.write(
             _("%(deleted)d old jobs deleted, %(failed)d stuck jobs marked failed.")
             % {"deleted": deleted, "failed": failed}

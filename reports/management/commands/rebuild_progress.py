@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
-from reports.models import RequirementProgress
+from reports.services import progress_rebuild
 
 
 class Command(BaseCommand):
@@ -11,7 +11,5 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        RequirementProgress.objects.rebuild()
-        self.stdout.write(
-            _("%(count)d progress rows counted.") % {"count": RequirementProgress.objects.count()}
-        )
+        count = progress_rebuild()
+        self.stdout.write(_("%(count)d progress rows counted.") % {"count": count})

@@ -1,0 +1,213 @@
+"""The spreadsheet screens: upload a file, see its preview, confirm it, see the result;
+download the tables the user may export, big ones written by the background worker.
+
+Every kind of file (reports.imports.IMPORTABLES, reports.exports.EXPORTS) goes through
+the same views. A job is only ever fetched among the user's own: anyone else's is 404.
+"""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRefresh
+
+from directives.paging import page_of
+from directives.spreadsheets import (
+    CSV_TYPE,
+    XLSX_TYPE,
+    download_name,
+    spreadsheet_response,
+    template_file,
+)
+
+from . import jobs, tasks
+from .access import dashboard_place
+from .exports import exports_for, table_for
+from .forms import SpreadsheetUploadForm
+from .imports import IMPORTABLES, formats_html, importable_for, importables_for
+from .models import SpreadsheetJob
+
+CONTENT_TYPES = {"xlsx": XLSX_TYPE, "csv": CSV_TYPE}
+
+
+def job_for_user(request, pk):
+    return get_object_or_404(
+        SpreadsheetJob.objects.of(request.user).filter(direction=SpreadsheetJob.Direction.IMPORT),
+        pk=pk,
+    )
+
+
+@login_required
+def import_list(request):
+    """The user's imports, newest first, and the files they may import."""
+    imports = SpreadsheetJob.objects.of(request.user).filter(
+        direction=SpreadsheetJob.Direction.IMPORT
+    )
+    return render(
+        request,
+        "reports/import_list.html",
+        {
+            "page": page_of(request, imports),
+            "importables": importables_for(request.user),
+            "labels": {kind: importable.label for kind, importable in IMPORTABLES.items()},
+        },
+    )
+
+
+@login_required
+def import_formats(request):
+    """Every file format, column by column: docs/spreadsheets.md, as the app serves it."""
+    return render(request, "reports/import_formats.html", {"formats": formats_html()})
+
+
+@login_required
+def import_new(request, kind):
+    """Upload a file of one kind; its preview follows."""
+    importable = importable_for(request.user, kind)
+    form = SpreadsheetUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        job = jobs.job_upload(
+            user=request.user,
+            kind=importable.kind,
+            upload=form.cleaned_data["file"],
+            language=request.LANGUAGE_CODE,
+        )
+        tasks.job_start(job)
+        return redirect("import_job", pk=job.pk)
+    return render(
+        request,
+        "reports/import_new.html",
+        {"importable": importable, "form": form, "columns": importable.columns(request.user)},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def import_template(request, kind, extension):
+    """An empty file with the headers of one kind, in the user's language."""
+    importable = importable_for(request.user, kind)
+    response = HttpResponse(
+        template_file(importable.resource(request.user), extension),
+        content_type=CONTENT_TYPES[extension],
+    )
+    name = _("%(file)s template") % {"file": importable.label}
+    response["Content-Disposition"] = content_disposition_header(True, f"{name}.{extension}")
+    return response
+
+
+@login_required
+def import_job(request, pk):
+    """An import's progress, preview (with the button to confirm it) or result."""
+    job = job_for_user(request, pk)
+    return render(
+        request, "reports/import_job.html", {"job": job, "importable": IMPORTABLES[job.kind]}
+    )
+
+
+@transaction.non_atomic_requests
+@login_required
+def import_job_progress(request, pk):
+    """The progress bar that the job's page polls; the whole page once the job is over.
+
+    Outside a transaction: on SQLite every transaction here takes the write lock, which a
+    running import holds, while a plain read goes through at once."""
+    return job_progress(request, job_for_user(request, pk))
+
+
+def job_progress(request, job):
+    """The bar of a job still running, or a refresh of its page once it is over; for
+    imports and exports alike."""
+    if job.finished:
+        return HttpResponseClientRefresh()
+    return render(request, "includes/_job_progress.html", {"job": job})
+
+
+@require_POST
+@login_required
+def import_confirm(request, pk):
+    """Import the previewed file for real: it is read and checked again first."""
+    job = job_for_user(request, pk)
+    importable_for(request.user, job.kind)
+    if jobs.job_claim_confirmation(job):
+        tasks.job_start(job)
+    else:
+        messages.error(
+            request, _("This preview can no longer be confirmed. Upload the file again.")
+        )
+    return redirect("import_job", pk=job.pk)
+
+
+# --- Exports ------------------------------------------------------------------------
+
+
+def export_response(request, kind, parameters):
+    """Send the export at once, or have the background worker write it when it is big."""
+    parameters = {**parameters, "format": "csv" if request.GET.get("format") == "csv" else "xlsx"}
+    table = table_for(request.user, kind, parameters)
+    if table.count > settings.EXPORT_BACKGROUND_ROWS:
+        job = jobs.job_export(
+            user=request.user,
+            kind=kind,
+            parameters=parameters,
+            file_name=download_name(table, parameters["format"]),
+            rows_total=table.count,
+            language=request.LANGUAGE_CODE,
+        )
+        tasks.job_start(job)
+        return redirect("export_job", pk=job.pk)
+    return spreadsheet_response(table, parameters["format"])
+
+
+def export_jobs(user):
+    return SpreadsheetJob.objects.of(user).filter(direction=SpreadsheetJob.Direction.EXPORT)
+
+
+@login_required
+def export_list(request):
+    """The spreadsheets the user may download, and the big ones being written for them."""
+    kinds = exports_for(request.user)
+    if not kinds:
+        raise Http404
+    return render(
+        request, "reports/exports.html", {"kinds": kinds, "jobs": export_jobs(request.user)[:10]}
+    )
+
+
+@login_required
+def export(request, kind):
+    return export_response(request, kind, {})
+
+
+@login_required
+def dashboard_export(request, pk):
+    """The completion matrix of the dashboard's directive at its unit: units × requirements."""
+    _directive, node, _top = dashboard_place(request.user, pk, request.GET.get("unit"))
+    return export_response(request, "matrix", {"directive": pk, "unit": node.pk})
+
+
+@login_required
+def export_job(request, pk):
+    """A big export being written; its file once it is ready."""
+    job = get_object_or_404(export_jobs(request.user), pk=pk)
+    return render(request, "reports/export_job.html", {"job": job})
+
+
+@transaction.non_atomic_requests
+@login_required
+def export_job_progress(request, pk):
+    """The progress bar the job's page polls; the whole page once the file is ready."""
+    return job_progress(request, get_object_or_404(export_jobs(request.user), pk=pk))
+
+
+@login_required
+def export_download(request, pk):
+    job = get_object_or_404(
+        export_jobs(request.user).filter(state=SpreadsheetJob.State.DONE).exclude(output=""),
+        pk=pk,
+    )
+    return FileResponse(job.output.open("rb"), as_attachment=True, filename=job.file_name)
