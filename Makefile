@@ -58,9 +58,12 @@ migrate: install
 demo: setup
 	$(PY) manage.py loaddemo
 
+# ruff, then the import contracts of pyproject.toml: the layers of each app, directives
+# never importing reports, no app importing gqtrack, no import cycle (docs/architecture.md).
 lint: $(STAMPS)/dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 
 format: $(STAMPS)/dev
 	$(VENV)/bin/ruff check --fix .
