@@ -49,6 +49,18 @@ def directive_issue(*, directive):
 
 
 @transaction.atomic
+def directive_close(*, directive):
+    """Close an issued directive: its recipients stop writing progress and reports."""
+    directive = Directive.objects.select_for_update().get(pk=directive.pk)
+    if directive.state != Directive.State.ISSUED:
+        return directive
+    directive.state = Directive.State.CLOSED
+    directive.version += 1
+    directive.save(update_fields=["state", "version", "updated_at"])
+    return directive
+
+
+@transaction.atomic
 def directive_forward(*, directive, union, user):
     """Start the union's own directive passing this one on, with its requirements copied.
 

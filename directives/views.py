@@ -176,9 +176,7 @@ def directive_issue(request, pk):
 def directive_close(request, pk):
     directive = directive_for_manager(request, pk)
     if directive.state == Directive.State.ISSUED:
-        directive.state = Directive.State.CLOSED
-        directive.version += 1
-        directive.save(update_fields=["state", "version", "updated_at"])
+        services.directive_close(directive=directive)
         messages.success(request, _("The directive was closed."))
     return redirect("directive_detail", pk=directive.pk)
 

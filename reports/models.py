@@ -102,7 +102,7 @@ class ProgressEntry(Versioned):
 
     @property
     def figure_values(self):
-        """Figure code → value, in the order the requirement lists its figures."""
+        """Figure code → value of the entry's figures, in the order they were first saved."""
         return {f.figure: f.value for f in self.figures.all()}
 
 
