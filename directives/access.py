@@ -7,7 +7,7 @@ subtree. A user who may see an object but not change it gets 403.
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 
-from .models import Assignment, Directive, Membership
+from .models import Assignment, Directive, Membership, Union
 
 
 def membership_of(user):
@@ -77,3 +77,12 @@ def administers(user):
     """Administrators keep the union tree and the users of their subtree."""
     membership = membership_of(user)
     return user.is_superuser or bool(membership and membership.role == Membership.Role.ADMIN)
+
+
+def unions_in_scope(user):
+    """The unions whose rows a spreadsheet of this user reads and writes. Without a user
+    (the library's management commands) and for superusers, all of them."""
+    if user is None or user.is_superuser:
+        return Union.objects.all()
+    membership = membership_of(user)
+    return membership.scope() if membership else Union.objects.none()

@@ -16,17 +16,17 @@ from import_export.fields import Field
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from .models import Directive, Figure, Membership, Requirement, Union
-from .spreadsheets import (
+from .spreadsheets.cells import (
     ChoiceListWidget,
     ChoiceWidget,
     DateWidget,
-    SpreadsheetResource,
     TextWidget,
     UnionWidget,
     WholeNumberWidget,
     spreadsheet_text,
     unit_not_found,
 )
+from .spreadsheets.resources import SpreadsheetResource
 
 User = get_user_model()
 

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
-from directives.spreadsheets import CSV_TYPE, XLSX_TYPE, template_file
+from directives.spreadsheets.writing import CSV_TYPE, XLSX_TYPE, template_file
 from directives.views import page_of
 
 from .forms import SpreadsheetUploadForm

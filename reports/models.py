@@ -13,16 +13,9 @@ from import_export.results import RowResult
 from simple_history.models import HistoricalRecords
 
 from directives.models import Assignment, Figure, Requirement, StoredFile, Versioned
-from directives.spreadsheets import (
-    RowError,
-    SpreadsheetError,
-    csv_chunks,
-    estimate_rows,
-    file_rejected,
-    import_dataset,
-    read_spreadsheet,
-    write_xlsx,
-)
+from directives.spreadsheets.files import SpreadsheetError, estimate_rows, read_spreadsheet
+from directives.spreadsheets.resources import RowError, file_rejected, import_dataset
+from directives.spreadsheets.writing import csv_chunks, write_xlsx
 
 logger = logging.getLogger(__name__)
 

@@ -13,14 +13,14 @@ from django.utils.translation import gettext_lazy
 from import_export.fields import Field
 
 from directives.models import Assignment, Directive, Figure
-from directives.spreadsheets import (
+from directives.spreadsheets.cells import (
     ChoiceWidget,
     DateTimeWidget,
     DateWidget,
-    SpreadsheetResource,
     TextWidget,
     WholeNumberWidget,
 )
+from directives.spreadsheets.resources import SpreadsheetResource
 
 from .access import acts_for, visible_assignments
 from .models import ProgressEntry, Report

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from directives.access import membership_of, supervises
 from directives.models import Requirement, Union, in_subtree_q
-from directives.spreadsheets import download_name, spreadsheet_response
+from directives.spreadsheets.writing import download_name, spreadsheet_response
 from directives.uploads import file_response
 from directives.views import page_of
 

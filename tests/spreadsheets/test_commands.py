@@ -27,7 +27,7 @@ def run_export(*args):
         (
             "units.csv",
             lambda rows: csv_bytes(rows, encoding="gbk"),
-            ["--format", "directives.spreadsheets.CSV"],
+            ["--format", "directives.spreadsheets.files.CSV"],
         ),
     ],
 )
@@ -60,7 +60,9 @@ def test_the_import_command_writes_nothing_and_fails_when_a_row_is_bad(tree, tmp
 
 def test_the_export_command_writes_every_unit_with_chinese_headers(tree):
     with translation.override("zh-hans"):
-        content = run_export("directives.spreadsheets.CSV", "directives.resources.UnionResource")
+        content = run_export(
+            "directives.spreadsheets.files.CSV", "directives.resources.UnionResource"
+        )
     lines = content.decode("utf-8-sig").splitlines()
     assert lines[0] == ",".join(HEADERS)
     assert len(lines) == 12

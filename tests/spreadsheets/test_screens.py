@@ -9,7 +9,7 @@ from django.utils import timezone
 from django_tasks.signals import task_enqueued
 
 from directives.models import Membership, Union
-from directives.spreadsheets import estimate_rows
+from directives.spreadsheets.files import estimate_rows
 from reports.imports import IMPORTABLES
 from reports.models import ProgressWriter, Report, SpreadsheetJob
 from tests.conftest import make_user
