@@ -24,7 +24,7 @@ from treebeard.forms import movenodeform_factory
 from .access import administered_union, membership_of
 from .models import Assignment, Directive, Membership, Requirement, Union
 from .resources import DirectiveResource, MembershipResource, UnionResource
-from .spreadsheets import SPREADSHEET_FORMATS, SpreadsheetError
+from .spreadsheets.files import SPREADSHEET_FORMATS, SpreadsheetError
 
 User = get_user_model()
 

@@ -17,17 +17,17 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from .access import may_write_directives, visible_directives
 from .models import Directive, Figure, Membership, Requirement, Union
-from .spreadsheets import (
+from .spreadsheets.cells import (
     ChoiceListWidget,
     ChoiceWidget,
     DateWidget,
-    SpreadsheetResource,
     TextWidget,
     UnionWidget,
     WholeNumberWidget,
     spreadsheet_text,
     unit_not_found,
 )
+from .spreadsheets.resources import SpreadsheetResource
 
 User = get_user_model()
 

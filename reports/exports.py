@@ -1,8 +1,8 @@
 """What can be exported, and by whom: progress entries, the completion matrix of a
 directive, and the import resources' own tables.
 
-Each is a `directives.spreadsheets.Table` of plain values read in chunks, written with
-flat memory. The columns of the progress and resource tables are those of the import
+Each is a `directives.spreadsheets.writing.Table` of plain values read in chunks, written
+with flat memory. The columns of the progress and resource tables are those of the import
 files (docs/spreadsheets.md), so an exported file can be corrected and imported again.
 """
 
@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from directives.access import may_administer, may_supervise, may_track
 from directives.models import Figure
 from directives.resources import MembershipResource, RequirementResource, UnionResource
-from directives.spreadsheets import CHUNK, Table, resource_table
+from directives.spreadsheets.writing import CHUNK, Table, resource_table
 
 from .access import dashboard_place
 from .dashboards import REQUIREMENT_STATUSES, Dashboard, union_status_q

@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from directives.forms import DateInput, VersionCheckMixin, style
 from directives.models import Figure, Requirement
-from directives.spreadsheets import FORMATS_BY_EXTENSION, check_size
+from directives.spreadsheets.files import FORMATS_BY_EXTENSION, check_size
 from directives.uploads import ACCEPT_ATTRIBUTE, display_name, validate_upload
 
 from .models import ProgressEntry, RequirementStatus, Submission

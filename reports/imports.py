@@ -22,7 +22,7 @@ from directives.resources import (
     RequirementResource,
     UnionResource,
 )
-from directives.spreadsheets import (
+from directives.spreadsheets.cells import (
     ChoiceListWidget,
     ChoiceWidget,
     DateWidget,

@@ -13,15 +13,9 @@ from django.core.files import File
 from django.db import DatabaseError, connection, connections
 from django.utils import timezone
 
-from directives.spreadsheets import (
-    SpreadsheetError,
-    csv_chunks,
-    estimate_rows,
-    file_rejected,
-    import_dataset,
-    read_spreadsheet,
-    write_xlsx,
-)
+from directives.spreadsheets.files import SpreadsheetError, estimate_rows, read_spreadsheet
+from directives.spreadsheets.resources import file_rejected, import_dataset
+from directives.spreadsheets.writing import csv_chunks, write_xlsx
 
 from .models import SpreadsheetJob
 

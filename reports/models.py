@@ -11,7 +11,7 @@ from import_export.results import RowResult
 from simple_history.models import HistoricalRecords
 
 from directives.models import Assignment, Figure, Requirement, StoredFile, Versioned
-from directives.spreadsheets import RowError
+from directives.spreadsheets.resources import RowError
 
 
 class RequirementStatus(models.TextChoices):

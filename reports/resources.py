@@ -12,14 +12,14 @@ from django.utils.translation import gettext_lazy
 from import_export.fields import Field
 
 from directives.models import Figure
-from directives.spreadsheets import (
+from directives.spreadsheets.cells import (
     ChoiceWidget,
     DateTimeWidget,
     DateWidget,
-    SpreadsheetResource,
     TextWidget,
     WholeNumberWidget,
 )
+from directives.spreadsheets.resources import SpreadsheetResource
 
 from .access import may_act_for, readable_reports, visible_assignments
 from .models import ProgressEntry, Report

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
 from directives.paging import page_of
-from directives.spreadsheets import (
+from directives.spreadsheets.writing import (
     CSV_TYPE,
     XLSX_TYPE,
     download_name,

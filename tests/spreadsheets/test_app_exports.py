@@ -11,11 +11,10 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from directives.spreadsheets import export_file
 from reports.models import ProgressEntry, SpreadsheetJob
 from reports.resources import ProgressEntryResource
 
-from .conftest import problems, run_import
+from .conftest import export_file, problems, run_import
 
 
 def sheet_of(response):

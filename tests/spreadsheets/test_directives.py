@@ -6,10 +6,9 @@ from django.contrib.auth import get_user_model
 
 from directives.models import Directive, Figure, Membership, Requirement
 from directives.resources import DirectiveResource, MembershipResource, RequirementResource
-from directives.spreadsheets import export_file
 from tests.files import csv_bytes, sheet_bytes
 
-from .conftest import problems, run_import
+from .conftest import export_file, problems, run_import
 
 User = get_user_model()
 

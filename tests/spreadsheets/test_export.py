@@ -7,10 +7,10 @@ import pytest
 
 from directives.models import Union
 from directives.resources import UnionResource
-from directives.spreadsheets import export_file, neutralised
+from directives.spreadsheets.cells import neutralised
 from reports.resources import ProgressEntryResource
 
-from .conftest import problems, run_import
+from .conftest import export_file, problems, run_import
 
 HOSTILE_NAMES = {
     "QD-ORG": '=HYPERLINK("http://example.com","点击")',

@@ -8,11 +8,7 @@ from django.utils import translation
 
 from directives.models import Union
 from directives.resources import UnionResource
-from directives.spreadsheets import (
-    ChoiceWidget,
-    spreadsheet_date,
-    spreadsheet_whole_number,
-)
+from directives.spreadsheets.cells import ChoiceWidget, spreadsheet_date, spreadsheet_whole_number
 from tests.files import PDF, csv_bytes, sheet_bytes, xml_bomb_xlsx_bytes, zip_bomb_xlsx_bytes
 
 from .conftest import problems, run_import

@@ -3,13 +3,12 @@
 import datetime
 
 from directives.models import Directive, Figure
-from directives.spreadsheets import export_file
 from reports.models import EntryFigure, ProgressEntry, Report
 from reports.resources import ProgressEntryResource, ReportResource
 from reports.services import report_for, report_save, report_submit
 from tests.files import csv_bytes, sheet_bytes
 
-from .conftest import problems, run_import
+from .conftest import export_file, problems, run_import
 
 ENTRY_HEADERS = [
     "发文单位代码",

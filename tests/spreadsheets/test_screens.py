@@ -9,7 +9,7 @@ from django.utils import timezone
 from django_tasks.signals import task_enqueued
 
 from directives.models import Membership, Union
-from directives.spreadsheets import estimate_rows
+from directives.spreadsheets.files import estimate_rows
 from reports.imports import IMPORTABLES
 from reports.jobs import ProgressWriter
 from reports.models import Report, SpreadsheetJob

@@ -2,10 +2,9 @@
 
 from directives.models import Union
 from directives.resources import UnionResource
-from directives.spreadsheets import export_file
 from tests.files import csv_bytes, sheet_bytes
 
-from .conftest import problems, run_import
+from .conftest import export_file, problems, run_import
 
 HEADERS_ZH = ["单位代码", "单位名称", "简称", "单位类型", "上级单位代码"]
 HEADERS_EN = ["Unit code", "Unit name", "Short name", "Kind of unit", "Parent unit code"]
