@@ -1,8 +1,8 @@
 """A directive cascading through a synthetic province, with realistic progress.
 
 The top union issues a directive with five requirements to its children; every union
-with units beneath it forwards it (a few at the lowest middle layer do not, so their
-units never receive it); units log progress entries with figures, mark requirements
+with unions beneath it forwards it (a few at the lowest middle layer do not, so their
+unions never receive it); unions log progress entries with figures, mark requirements
 done, acknowledge and report back, on time or late. Rows go in with bulk_create, then
 `reports.services.progress_rebuild()` counts the dashboards' summary from them.
 """
@@ -25,7 +25,7 @@ REQUIREMENTS = [
     (Requirement.Kind.RESEARCH, 20, "surveys"),
     (Requirement.Kind.REPORT, -2, None),
 ]
-# Entries a unit logs on one requirement: none for a tenth, 4.5 on average.
+# Entries a union logs on one requirement: none for a tenth, 4.5 on average.
 ENTRY_COUNTS = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]
 BATCH = 5000
 
@@ -51,10 +51,10 @@ def build_cascade(root, seed=2015):
             due_on=today + datetime.timedelta(days=days),
             position=position,
         )
-    units = list(
+    unions = list(
         Union.objects.filter(in_subtree_q(root)).values_list("pk", "path", "depth", "numchild")
     )
-    lowest_middle = max(depth for _pk, _path, depth, numchild in units if numchild)
+    lowest_middle = max(depth for _pk, _path, depth, numchild in unions if numchild)
     directive_of = {root.path: top.pk}  # the directive each union sends to its children
     requirements_of = {top.pk: list(top.requirements.values_list("pk", flat=True))}
     lineage_of = dict(top.requirements.values_list("pk", "lineage"))
@@ -62,7 +62,7 @@ def build_cascade(root, seed=2015):
     for depth in range(2, lowest_middle + 1):
         level = [
             (pk, path)
-            for pk, path, d, numchild in units
+            for pk, path, d, numchild in unions
             if d == depth
             and numchild
             and not (d == lowest_middle and rng.random() < 0.05)
@@ -121,7 +121,7 @@ def build_cascade(root, seed=2015):
                 if rng.random() < 0.85
                 else None,
             )
-            for pk, path, depth, _n in units
+            for pk, path, depth, _n in unions
             if depth > 1 and path[: -Union.steplen] in directive_of
         ],
         batch_size=BATCH,

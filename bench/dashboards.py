@@ -91,14 +91,14 @@ def dashboard_sql(directive, node, today):
     marks = ", ".join(["%s"] * len(origins))
     soon = today + datetime.timedelta(days=DUE_SOON_DAYS)
     statuses = f"""
-        SELECT unit_key, origin,
+        SELECT union_key, origin,
           SUM(CASE WHEN n_open = 0 THEN 1 ELSE 0 END),
           SUM(CASE WHEN n_open > 0 AND n_overdue = 0 AND n_active > 0 THEN 1 ELSE 0 END),
           SUM(CASE WHEN n_open > 0 AND n_overdue = 0 AND n_active = 0 THEN 1 ELSE 0 END),
           SUM(CASE WHEN n_overdue > 0 THEN 1 ELSE 0 END),
           SUM(CASE WHEN n_overdue = 0 AND n_due_soon > 0 THEN 1 ELSE 0 END)
         FROM (
-          SELECT p.unit_id, r.origin_id AS origin, SUBSTR(u.path, 1, {key}) AS unit_key,
+          SELECT p.union_id, r.origin_id AS origin, SUBSTR(u.path, 1, {key}) AS union_key,
             SUM(CASE WHEN p.done_at IS NULL THEN 1 ELSE 0 END) AS n_open,
             SUM(CASE WHEN p.done_at IS NULL AND r.due_on < %s THEN 1 ELSE 0 END) AS n_overdue,
             SUM(CASE WHEN p.done_at IS NULL AND r.due_on >= %s AND r.due_on <= %s
@@ -106,16 +106,16 @@ def dashboard_sql(directive, node, today):
             SUM(CASE WHEN p.entry_count > 0 OR p.done_at IS NOT NULL THEN 1 ELSE 0 END)
               AS n_active
           FROM reports_requirementprogress p
-          JOIN directives_union u ON u.id = p.unit_id
+          JOIN directives_union u ON u.id = p.union_id
           JOIN directives_requirement r ON r.id = p.requirement_id
           WHERE {where} AND r.origin_id IN ({marks})
-          GROUP BY p.unit_id, r.origin_id, SUBSTR(u.path, 1, {key})
-        ) s GROUP BY unit_key, origin"""
+          GROUP BY p.union_id, r.origin_id, SUBSTR(u.path, 1, {key})
+        ) s GROUP BY union_key, origin"""
     figures = f"""
         SELECT SUBSTR(u.path, 1, {key}), r.origin_id, f.figure, SUM(f.total)
         FROM reports_figuretotal f
         JOIN reports_requirementprogress p ON p.id = f.progress_id
-        JOIN directives_union u ON u.id = p.unit_id
+        JOIN directives_union u ON u.id = p.union_id
         JOIN directives_requirement r ON r.id = p.requirement_id
         WHERE {where} AND r.origin_id IN ({marks})
         GROUP BY SUBSTR(u.path, 1, {key}), r.origin_id, f.figure"""
@@ -142,7 +142,7 @@ def dashboard_sql(directive, node, today):
         GROUP BY SUBSTR(u.path, 1, {key})"""
     done_by_day = f"""
         SELECT p.done_on, COUNT(*) FROM reports_requirementprogress p
-        JOIN directives_union u ON u.id = p.unit_id
+        JOIN directives_union u ON u.id = p.union_id
         JOIN directives_requirement r ON r.id = p.requirement_id
         WHERE {where} AND r.origin_id IN ({marks}) AND p.done_on IS NOT NULL
         GROUP BY p.done_on ORDER BY p.done_on"""
@@ -185,18 +185,18 @@ def overview_sql(top, today):
     where, params = subtree(top)
     sql = f"""
         SELECT cascade, SUM(CASE WHEN n_open = 0 THEN 1 ELSE 0 END), COUNT(*),
-          COUNT(DISTINCT CASE WHEN n_overdue > 0 THEN unit_id END)
+          COUNT(DISTINCT CASE WHEN n_overdue > 0 THEN union_id END)
         FROM (
-          SELECT d.origin_id AS cascade, p.unit_id, r.origin_id,
+          SELECT d.origin_id AS cascade, p.union_id, r.origin_id,
             SUM(CASE WHEN p.done_at IS NULL THEN 1 ELSE 0 END) AS n_open,
             SUM(CASE WHEN p.done_at IS NULL AND r.due_on < %s THEN 1 ELSE 0 END) AS n_overdue
           FROM reports_requirementprogress p
           JOIN directives_assignment a ON a.id = p.assignment_id
           JOIN directives_directive d ON d.id = a.directive_id
-          JOIN directives_union u ON u.id = p.unit_id
+          JOIN directives_union u ON u.id = p.union_id
           JOIN directives_requirement r ON r.id = p.requirement_id
           WHERE {where}
-          GROUP BY d.origin_id, p.unit_id, r.origin_id
+          GROUP BY d.origin_id, p.union_id, r.origin_id
         ) s GROUP BY cascade"""
     return [(sql, [today, *params])]
 

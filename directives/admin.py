@@ -446,5 +446,5 @@ class AssignmentAdmin(SuperuserOnlyMixin, HistoryAdmin):
     readonly_fields = ["directive", "recipient", "acknowledged_by"]
 
     def has_add_permission(self, request):
-        # Assignments are made by issuing a directive, to the units its recipient mode names.
+        # Assignments are made by issuing a directive, to the unions its recipient mode names.
         return False

@@ -55,7 +55,7 @@ class DateInput(forms.DateInput):
 
 
 class IndentedLabel(str):
-    """A unit's name that knows how far to indent it, so the recipients read as a tree."""
+    """A union's name that knows how far to indent it, so the recipients read as a tree."""
 
     indent = 0
 
@@ -70,8 +70,8 @@ class UnionChoiceField(forms.ModelMultipleChoiceField):
 
 
 class DirectiveForm(VersionCheckMixin, forms.ModelForm):
-    # Units up to this many levels beneath the issuer can be picked one by one; the
-    # whole subtree is reached with the "every unit beneath" mode.
+    # Unions up to this many levels beneath the issuer can be picked one by one; the
+    # whole subtree is reached with the "every union beneath" mode.
     SELECTABLE_DEPTH = 2
 
     selected_recipients = UnionChoiceField(

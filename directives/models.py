@@ -119,7 +119,7 @@ class Membership(models.Model):
 
 
 class Figure(models.TextChoices):
-    """The figures a requirement may ask each unit to report."""
+    """The figures a requirement may ask each union to report."""
 
     STUDY_SESSIONS = "study_sessions", _("Study sessions held")
     PARTICIPANTS = "participants", _("Participants")
@@ -393,7 +393,7 @@ class Requirement(models.Model):
 
 
 class ExpectedFigure(models.Model):
-    """A figure each unit reports against a requirement, such as participants."""
+    """A figure each union reports against a requirement, such as participants."""
 
     requirement = models.ForeignKey(
         Requirement, on_delete=models.CASCADE, related_name="expected_figures"

@@ -1,6 +1,6 @@
 """Spreadsheet resources for the union tree, memberships, directives and requirements.
 
-Each row is found by its natural key (a unit's code; a directive's issuer and document
+Each row is found by its natural key (a union's code; a directive's issuer and document
 number...) within the user's scope. The formats are documented in docs/spreadsheets.md.
 """
 
@@ -33,7 +33,7 @@ User = get_user_model()
 
 
 class UnionResource(SpreadsheetResource):
-    """The union tree, one unit a row, placed by its parent's code (blank for a root)."""
+    """The union tree, one union a row, placed by its parent's code (blank for a root)."""
 
     code = Field(attribute="code", column_name="code", widget=TextWidget())
     name = Field(attribute="name", column_name="name", widget=TextWidget())
@@ -53,16 +53,16 @@ class UnionResource(SpreadsheetResource):
         model = Union
         fields = ("code", "name", "short_name", "kind", "parent")
         import_id_fields = ("code",)
-        # New units go in with one bulk insert at the end, their places in the tree
-        # worked out row by row (`place`): a file of 10,000 units takes seconds.
+        # New unions go in with one bulk insert at the end, their places in the tree
+        # worked out row by row (`place`): a file of 10,000 unions takes seconds.
         use_bulk = True
         batch_size = None
 
     def import_data(self, *args, **kwargs):
-        self.pending = {}  # code → a unit this file adds, placed but not yet saved
+        self.pending = {}  # code → a union this file adds, placed but not yet saved
         self.last_child = {}  # a parent's path → the number of its last child
         self.added_children = Counter()  # an existing parent's key → children added
-        self.moved = {}  # code → the parent this file puts an existing unit under
+        self.moved = {}  # code → the parent this file puts an existing union under
         return super().import_data(*args, **kwargs)
 
     def scoped(self, queryset):
@@ -93,7 +93,7 @@ class UnionResource(SpreadsheetResource):
         super().validate_instance(instance, import_validation_errors, validate_unique=False)
 
     def parent_named(self, code):
-        """A unit of this file or of the scope, by code; the scope's looked up once each."""
+        """A union of this file or of the scope, by code; the scope's looked up once each."""
         if code in self.pending:
             return self.pending[code]
         if code not in self.parents:
@@ -118,18 +118,18 @@ class UnionResource(SpreadsheetResource):
         self.moved[union.code] = parent
         return {}
 
-    def beneath(self, unit, union):
-        """Whether `unit` is `union` or lies beneath it once the file's earlier rows are
+    def beneath(self, other, union):
+        """Whether `other` is `union` or lies beneath it once the file's earlier rows are
         applied (their moves are saved only at the end)."""
-        while unit is not None:
-            if unit.pk == union.pk:
+        while other is not None:
+            if other.pk == union.pk:
                 return True
-            if unit.code in self.moved:
-                unit = self.moved[unit.code]
-            elif unit._state.adding:
-                unit = unit.new_parent
+            if other.code in self.moved:
+                other = self.moved[other.code]
+            elif other._state.adding:
+                other = other.new_parent
             else:
-                unit = Union.objects.filter(path=unit.path[: -Union.steplen]).first()
+                other = Union.objects.filter(path=other.path[: -Union.steplen]).first()
         return False
 
     def before_save_instance(self, instance, row, **kwargs):
@@ -138,7 +138,7 @@ class UnionResource(SpreadsheetResource):
             self.place(instance)
 
     def place(self, union):
-        """Give a new unit the next place under its parent (the file's units in order)."""
+        """Give a new union the next place under its parent (the file's unions in order)."""
         parent = union.new_parent
         prefix, depth = (parent.path, parent.depth + 1) if parent else ("", 1)
         if prefix not in self.last_child:
@@ -173,7 +173,7 @@ class UnionResource(SpreadsheetResource):
                 self.added_children.clear()
 
     def bulk_update(self, using_transactions, dry_run, raise_errors, batch_size=None, result=None):
-        # Renamed units in bulk; a unit placed under a new parent moves with its subtree.
+        # Renamed unions in bulk; a union placed under a new parent moves with its subtree.
         if self.update_instances and (using_transactions or not dry_run):
             try:
                 bulk_update_with_history(
@@ -192,7 +192,7 @@ class UnionResource(SpreadsheetResource):
                 self.update_instances.clear()
 
     def do_instance_save(self, instance, is_create):
-        # Treebeard places a unit in the tree: it is added or moved there, never saved there.
+        # Treebeard places a union in the tree: it is added or moved there, never saved there.
         if is_create:
             if instance.new_parent is None:
                 Union.objects.add_root(instance=instance)
@@ -205,7 +205,7 @@ class UnionResource(SpreadsheetResource):
 
 
 class MembershipResource(SpreadsheetResource):
-    """Users, one a row, with the unit they work for and their role. New users get no
+    """Users, one a row, with the union they work for and their role. New users get no
     password: they set one through password reset, or an administrator sets it."""
 
     username = Field(attribute="user__username", column_name="username", widget=TextWidget())

@@ -28,7 +28,7 @@ def directive_set_recipients(*, directive, mode, selected=()):
 
 @transaction.atomic
 def directive_issue(*, directive):
-    """Issue a draft: date it, and send it to the units its recipient mode names now."""
+    """Issue a draft: date it, and send it to the unions its recipient mode names now."""
     directive = Directive.objects.select_for_update().get(pk=directive.pk)
     if directive.state != Directive.State.DRAFT:
         raise ValueError(_("Only a draft can be issued."))

@@ -37,7 +37,7 @@ def dashboard_for(request, pk, *, kind=""):
 
 
 def breadcrumbs(top, node):
-    """The units from `top` down to `node`, for climbing back up."""
+    """The unions from `top` down to `node`, for climbing back up."""
     return [*Union.objects.get_ancestors(node).filter(in_subtree_q(top)), node]
 
 
@@ -53,8 +53,8 @@ def chart_data(dashboard, rows, total):
     statuses = [(s, s.label) for s in REQUIREMENT_STATUSES]
     counts = total.counts
     return {
-        "by_unit": {
-            "labels": [row.unit.label for row in rows],
+        "by_union": {
+            "labels": [row.union.label for row in rows],
             "values": [row.counts.percent for row in rows],
             "lights": [row.counts.light for row in rows],
             "label": _("Completion (%)"),
@@ -70,7 +70,7 @@ def chart_data(dashboard, rows, total):
 
 @login_required
 def directive_dashboard(request, pk):
-    """Completion of a directive's cascade at one unit, a row per child over its subtree."""
+    """Completion of a directive's cascade at one union, a row per child over its subtree."""
     form = DashboardFilterForm(request.GET or None)
     dashboard = dashboard_for(request, pk, kind=form.value("kind"))
     directive, node = dashboard.directive, dashboard.node
@@ -104,8 +104,8 @@ def directive_dashboard(request, pk):
 
 
 def dashboard_scope(request, pk):
-    """The directive's dashboard at the unit named by ?unit=, and whether the list is of
-    that unit alone (?own=1) or of its whole subtree."""
+    """The directive's dashboard at the union named by ?unit=, and whether the list is of
+    that union alone (?own=1) or of its whole subtree."""
     return dashboard_for(request, pk), request.GET.get("own") == "1"
 
 
@@ -121,7 +121,7 @@ def requirement_in(request, dashboard):
 
 @login_required
 def dashboard_units(request, pk):
-    """The units behind a number on the dashboard."""
+    """The unions behind a number on the dashboard."""
     dashboard, own = dashboard_scope(request, pk)
     requirement = requirement_in(request, dashboard)
     status, flag, state = (request.GET.get(k, "") for k in ("status", "flag", "report"))
@@ -178,7 +178,7 @@ def dashboard_entries(request, pk):
 
 @login_required
 def dashboard_relay(request, pk):
-    """Middle layers: when each intermediate unit acknowledged and passed the directive on."""
+    """Middle layers: when each intermediate union acknowledged and passed the directive on."""
     dashboard, _own = dashboard_scope(request, pk)
     page = page_of(request, relay(dashboard.directive, dashboard.node), size=50)
     for assignment in page.object_list:

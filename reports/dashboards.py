@@ -1,8 +1,8 @@
 """Completion rolled up through the tree: what the dashboards count, and how.
 
 A directive's cascade is the directive and every forward of it, at any level. Each
-dashboard adds up rows of `RequirementProgress` (one per unit and requirement) and of
-assignments, grouped by the child of the current unit that each row lies beneath: the
+dashboard adds up rows of `RequirementProgress` (one per union and requirement) and of
+assignments, grouped by the child of the current union that each row lies beneath: the
 first characters of a materialized path name that child. Every page therefore runs
 the same few GROUP BY queries whatever the size of the tree.
 """
@@ -80,7 +80,7 @@ def cascade_assignments(directive):
     )
 
 
-# --- The dashboard of one directive at one unit -----------------------------------
+# --- The dashboard of one directive at one union -----------------------------------
 
 
 @dataclass
@@ -117,9 +117,9 @@ class Counts:
 
 @dataclass
 class Row:
-    """One unit's subtree (or the unit alone, for the current unit's own work)."""
+    """One union's subtree (or the union alone, for the current union's own work)."""
 
-    unit: Union
+    union: Union
     own: bool = False
     assigned: int = 0
     acknowledged: int = 0
@@ -145,7 +145,7 @@ REQUIREMENT_STATUSES = [
     RequirementStatus.OVERDUE,
 ]
 
-# A union's status on one requirement above it, from its rows in `unit_progress` (a
+# A union's status on one requirement above it, from its rows in `union_progress` (a
 # forward may split one requirement into several), as lookups on those counts: filtered
 # as Q objects for the lists behind each number, and counted as SQL (an aggregate over
 # that aggregate, which the ORM cannot write) by `union_status_sql`.
@@ -164,7 +164,7 @@ def union_status_q(status):
 
 
 def union_status_sql(status):
-    """The same condition as `union_status_q`, on the columns of `unit_progress`."""
+    """The same condition as `union_status_q`, on the columns of `union_progress`."""
     terms = []
     for lookup, number in UNION_STATUS[status].items():
         column, _sep, operator = lookup.partition("__")
@@ -172,17 +172,17 @@ def union_status_sql(status):
     return " AND ".join(terms)
 
 
-def unit_progress(progress, today, above, **keys):
-    """RequirementProgress rows grouped per unit and requirement `above` them (an
-    expression naming it), and by `keys`, with how many of the unit's own requirements
+def union_progress(progress, today, above, **keys):
+    """RequirementProgress rows grouped per union and requirement `above` them (an
+    expression naming it), and by `keys`, with how many of the union's own requirements
     are open, overdue, due soon or show any activity.
 
-    A forward may split a requirement into several (study, and training); the unit is
+    A forward may split a requirement into several (study, and training); the union is
     done with the requirement above once it has done all of them.
     """
     return (
-        progress.annotate(above=above, unit_ref=F("unit"), **keys)
-        .values("unit_ref", "above", *keys)
+        progress.annotate(above=above, union_ref=F("union"), **keys)
+        .values("union_ref", "above", *keys)
         .annotate(
             n_open=Count("pk", filter=Q(done_at__isnull=True)),
             n_overdue=Count("pk", filter=requirement_status_q(RequirementStatus.OVERDUE, today)),
@@ -193,15 +193,15 @@ def unit_progress(progress, today, above, **keys):
     )
 
 
-def over_units(grouped, columns, group_by):
-    """Aggregate a `unit_progress` queryset once more, in SQL the ORM cannot write.
+def over_unions(grouped, columns, group_by):
+    """Aggregate a `union_progress` queryset once more, in SQL the ORM cannot write.
 
     `columns` and `group_by` are this module's constants; values travel as parameters.
     """
     sql, params = grouped.query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT {columns} FROM ({sql}) unit_status GROUP BY {group_by}",
+            f"SELECT {columns} FROM ({sql}) union_status GROUP BY {group_by}",
             params,
         )
         return cursor.fetchall()
@@ -212,12 +212,12 @@ def counting(status):
 
 
 class Dashboard:
-    """A directive's completion at one unit: a row per child unit, each over its subtree."""
+    """A directive's completion at one union: a row per child union, each over its subtree."""
 
     def __init__(self, directive, node, *, top=None, kind="", today=None):
         self.directive = directive
         self.node = node
-        self.top = top or node  # the highest unit the viewer may climb to
+        self.top = top or node  # the highest union the viewer may climb to
         self.today = today or timezone.localdate()
         requirements = directive.requirements.prefetch_related("expected_figures")
         if kind:
@@ -235,7 +235,7 @@ class Dashboard:
 
     def requirement_above(self, relation="requirement"):
         """Which of this directive's requirements a cascade requirement passes on: the one
-        whose chain it continues; for units sent the directive from higher up, the one with
+        whose chain it continues; for unions sent the directive from higher up, the one with
         the same origin."""
         by_origin = {}
         for r in self.requirements:
@@ -253,28 +253,28 @@ class Dashboard:
             output_field=IntegerField(),
         )
 
-    def progress(self, unit=None, own=False):
-        """The progress rows of the node's subtree (or of `unit`'s, or of `unit` alone)."""
-        unit = unit or self.node
-        where = Q(unit=unit) if own else in_subtree_q(unit, "unit__path")
+    def progress(self, union=None, own=False):
+        """The progress rows of the node's subtree (or of `union`'s, or of `union` alone)."""
+        union = union or self.node
+        where = Q(union=union) if own else in_subtree_q(union, "union__path")
         return RequirementProgress.objects.filter(where, requirement__origin__in=self.origins)
 
-    def unit_progress(self, unit=None, own=False, **keys):
-        return unit_progress(
-            self.progress(unit, own), self.today, self.requirement_above(), **keys
+    def union_progress(self, union=None, own=False, **keys):
+        return union_progress(
+            self.progress(union, own), self.today, self.requirement_above(), **keys
         ).exclude(above=None)
 
-    def assignments(self, unit=None, own=False):
-        unit = unit or self.node
-        where = Q(recipient=unit) if own else in_subtree_q(unit, "recipient__path")
+    def assignments(self, union=None, own=False):
+        union = union or self.node
+        where = Q(recipient=union) if own else in_subtree_q(union, "recipient__path")
         return cascade_assignments(self.directive).filter(where)
 
     def figure_totals(self, key):
         """(key, requirement, figure, total) over the subtree, grouped by the `key`
-        expression (a child's path prefix, or the unit itself)."""
+        expression (a child's path prefix, or the union itself)."""
         return (
             FigureTotal.objects.filter(
-                in_subtree_q(self.node, "progress__unit__path"),
+                in_subtree_q(self.node, "progress__union__path"),
                 progress__requirement__origin__in=self.origins,
             )
             .annotate(key=key, above=self.requirement_above("progress__requirement"))
@@ -284,30 +284,30 @@ class Dashboard:
             .order_by()
         )
 
-    def unions_in(self, status, requirement=None, *, unit=None, own=False):
-        """The units behind one number: those in `status` on a requirement (or on any)."""
-        grouped = self.unit_progress(unit, own).filter(union_status_q(status))
+    def unions_in(self, status, requirement=None, *, union=None, own=False):
+        """The unions behind one number: those in `status` on a requirement (or on any)."""
+        grouped = self.union_progress(union, own).filter(union_status_q(status))
         if requirement is not None:
             grouped = grouped.filter(above=requirement.pk)
-        return Union.objects.filter(pk__in=Subquery(grouped.values("unit_ref")))
+        return Union.objects.filter(pk__in=Subquery(grouped.values("union_ref")))
 
     def rows(self):
         """The node's own row first (when it received the directive), then its children."""
         children = list(Union.objects.children_of(self.node))
-        rows = {child.path: Row(unit=child) for child in children}
-        rows[self.node.path] = Row(unit=self.node, own=True)
+        rows = {child.path: Row(union=child) for child in children}
+        rows[self.node.path] = Row(union=self.node, own=True)
 
-        key = Substr("unit__path", 1, self.key_length)
+        key = Substr("union__path", 1, self.key_length)
         statuses = [*REQUIREMENT_STATUSES, DUE_SOON]
-        counts = over_units(
-            self.unit_progress(unit_key=key),
-            ", ".join(["unit_key", "above", *map(counting, statuses)]),
-            "unit_key, above",
+        counts = over_unions(
+            self.union_progress(union_key=key),
+            ", ".join(["union_key", "above", *map(counting, statuses)]),
+            "union_key, above",
         )
         for path, above, *numbers in counts:
             rows[path].requirements[above] = Counts(*numbers)
 
-        figures = self.figure_totals(Substr("progress__unit__path", 1, self.key_length))
+        figures = self.figure_totals(Substr("progress__union__path", 1, self.key_length))
         for path, above, figure, total in figures:
             rows[path].figures.setdefault(above, {})[figure] = total
 
@@ -342,7 +342,7 @@ class Dashboard:
     @staticmethod
     def total(rows):
         """The node's whole subtree: its rows added up."""
-        total = Row(unit=None)
+        total = Row(union=None)
         for row in rows:
             total.assigned += row.assigned
             total.acknowledged += row.acknowledged
@@ -359,23 +359,23 @@ class Dashboard:
         return total
 
     def done_by_day(self):
-        """(day, count) of units getting done with a requirement, in the subtree, counted
-        as the cards count them: on the day the unit finished the last of its parts."""
-        grouped = self.unit_progress().annotate(last_done=Max("done_on"))
-        days = over_units(grouped, f"last_done, {counting(RequirementStatus.DONE)}", "last_done")
+        """(day, count) of unions getting done with a requirement, in the subtree, counted
+        as the cards count them: on the day the union finished the last of its parts."""
+        grouped = self.union_progress().annotate(last_done=Max("done_on"))
+        days = over_unions(grouped, f"last_done, {counting(RequirementStatus.DONE)}", "last_done")
         # SQLite hands the raw query's dates back as text.
         return sorted(
             (datetime.date.fromisoformat(str(day)), count) for day, count in days if count
         )
 
-    def entries(self, unit=None, own=False, requirement=None):
-        """Progress entries of the subtree (or of `unit`) on this directive's requirements,
+    def entries(self, union=None, own=False, requirement=None):
+        """Progress entries of the subtree (or of `union`) on this directive's requirements,
         or on the one `requirement`."""
-        unit = unit or self.node
+        union = union or self.node
         where = (
-            Q(assignment__recipient=unit)
+            Q(assignment__recipient=union)
             if own
-            else in_subtree_q(unit, "assignment__recipient__path")
+            else in_subtree_q(union, "assignment__recipient__path")
         )
         entries = ProgressEntry.objects.filter(
             where,
@@ -392,11 +392,11 @@ class Dashboard:
         )
 
 
-# --- Middle layers, the overview and a unit's record --------------------------------
+# --- Middle layers, the overview and a union's record --------------------------------
 
 
 def relay(directive, node):
-    """Intermediate units of the node's subtree with when they acknowledged and forwarded;
+    """Intermediate unions of the node's subtree with when they acknowledged and forwarded;
     those that have not forwarded first."""
     forwards = Directive.objects.published().filter(
         parent=OuterRef("directive"), issuer=OuterRef("recipient")
@@ -415,7 +415,7 @@ def relay(directive, node):
 
 
 def active_directives(membership):
-    """Issued directives at the top of a member's scope, one per cascade: those its units
+    """Issued directives at the top of a member's scope, one per cascade: those its unions
     issued (not forwards of one issued within it), and those its union received and has
     not passed on; both kinds are the member's to see. Without a membership (a superuser),
     the top directive of every cascade."""
@@ -436,7 +436,7 @@ def active_directives(membership):
 class CascadeSummary:
     done: int = 0
     total: int = 0
-    overdue_units: int = 0
+    overdue_unions: int = 0
 
     @property
     def percent(self):
@@ -444,33 +444,33 @@ class CascadeSummary:
 
 
 def cascade_summaries(directives, top=None, today=None):
-    """Per directive: units done / requirements owed over `top`'s subtree (the whole
-    cascade without one), and how many units have something overdue. One query for any
+    """Per directive: unions done / requirements owed over `top`'s subtree (the whole
+    cascade without one), and how many unions have something overdue. One query for any
     number of directives."""
     today = today or timezone.localdate()
     progress = RequirementProgress.objects.filter(
         assignment__directive__origin__in=[d.origin_id for d in directives]
     )
     if top is not None:
-        progress = progress.filter(in_subtree_q(top, "unit__path"))
-    grouped = unit_progress(
+        progress = progress.filter(in_subtree_q(top, "union__path"))
+    grouped = union_progress(
         progress, today, F("requirement__origin"), cascade=F("assignment__directive__origin")
     )
     columns = [
         "cascade",
         counting(RequirementStatus.DONE),
         "COUNT(*)",
-        f"COUNT(DISTINCT CASE WHEN {union_status_sql(RequirementStatus.OVERDUE)} THEN unit_ref END)",
+        f"COUNT(DISTINCT CASE WHEN {union_status_sql(RequirementStatus.OVERDUE)} THEN union_ref END)",
     ]
     found = {
         row[0]: CascadeSummary(*row[1:])
-        for row in over_units(grouped, ", ".join(columns), "cascade")
+        for row in over_unions(grouped, ", ".join(columns), "cascade")
     }
     return {d.pk: found.get(d.origin_id, CascadeSummary()) for d in directives}
 
 
-def scorecard(unit):
-    """Every directive the unit received, newest first, with its record on each."""
+def scorecard(union):
+    """Every directive the union received, newest first, with its record on each."""
     progress = RequirementProgress.objects.filter(assignment=OuterRef("pk")).values("assignment")
 
     def counted(condition):
@@ -481,7 +481,7 @@ def scorecard(unit):
 
     today = timezone.localdate()
     return (
-        with_report_timeliness(Assignment.objects.received_by(unit), today)
+        with_report_timeliness(Assignment.objects.received_by(union), today)
         .annotate(
             forwarded=forwarded(),
             requirements=counted(Q()),

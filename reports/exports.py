@@ -68,22 +68,22 @@ def entries_table(user, entries=None):
 
 
 def matrix_table(dashboard):
-    """The dashboard's directive as units × requirements: each unit that received it in
+    """The dashboard's directive as unions × requirements: each union that received it in
     the subtree, its acknowledgement and forward, its status on each requirement, its
     report and its figure totals."""
     requirements = dashboard.requirements
     statuses = {
-        (unit, above): status
-        for unit, above, status in dashboard.unit_progress()
+        (union, above): status
+        for union, above, status in dashboard.union_progress()
         .annotate(status=union_status())
-        .values_list("unit_ref", "above", "status")
+        .values_list("union_ref", "above", "status")
     }
     figure_columns = [
         (requirement, figure.figure) for requirement, figure in dashboard.expected_figures
     ]
     totals = {
-        (unit, above, figure): total
-        for unit, above, figure, total in dashboard.figure_totals(F("progress__unit"))
+        (union, above, figure): total
+        for union, above, figure, total in dashboard.figure_totals(F("progress__union"))
     }
     labels = dict(RequirementStatus.choices)
     report_labels = dict(ReportTimeliness.choices)
@@ -95,7 +95,7 @@ def matrix_table(dashboard):
 
     def rows():
         for assignment in assignments.iterator(chunk_size=CHUNK):
-            unit = assignment.recipient_id
+            union = assignment.recipient_id
             yield [
                 assignment.recipient.code,
                 assignment.recipient.name,
@@ -104,9 +104,9 @@ def matrix_table(dashboard):
                 (_("yes") if assignment.forwarded else _("no"))
                 if assignment.recipient.numchild
                 else "",
-                *(str(labels.get(statuses.get((unit, r.pk)), "")) for r in requirements),
+                *(str(labels.get(statuses.get((union, r.pk)), "")) for r in requirements),
                 str(report_labels.get(assignment.report_timeliness, "")),
-                *(totals.get((unit, r.pk, code), 0) for r, code in figure_columns),
+                *(totals.get((union, r.pk, code), 0) for r, code in figure_columns),
             ]
 
     return Table(
@@ -127,7 +127,7 @@ def matrix_table(dashboard):
 
 
 def union_status():
-    """A union's status on one requirement, from `Dashboard.unit_progress`'s counts."""
+    """A union's status on one requirement, from `Dashboard.union_progress`'s counts."""
     return Case(
         *[
             When(union_status_q(status), then=Value(status.value))
@@ -156,7 +156,7 @@ def exports_for(user):
 
 def table_for(user, kind, parameters):
     """The table of one export, checked against what the user may see (404 otherwise):
-    a kind of EXPORTS, or "matrix", a directive's completion table at one unit."""
+    a kind of EXPORTS, or "matrix", a directive's completion table at one union."""
     if kind == "matrix":
         directive, node, top = dashboard_place(
             user, parameters.get("directive"), parameters.get("unit")

@@ -175,7 +175,7 @@ class DashboardFilterForm(forms.Form):
         if self.value("overdue") and not (row.counts.overdue or row.reports.get("missing")):
             return False
         query = (self.value("q") or "").strip()
-        return not query or query in row.unit.name or query in row.unit.short_name
+        return not query or query in row.union.name or query in row.union.short_name
 
 
 class SpreadsheetUploadForm(forms.Form):

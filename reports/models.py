@@ -332,10 +332,10 @@ def report_timeliness_of(assignment, today=None):
 
 
 class RequirementProgress(models.Model):
-    """Where one unit stands on one requirement of a directive it received.
+    """Where one union stands on one requirement of a directive it received.
 
     Kept up to date by every write to entries and completions, so that the dashboards
-    add up one row per unit and requirement instead of every entry beneath them.
+    add up one row per union and requirement instead of every entry beneath them.
     """
 
     assignment = models.ForeignKey(
@@ -343,7 +343,7 @@ class RequirementProgress(models.Model):
     )
     requirement = models.ForeignKey(Requirement, on_delete=models.CASCADE, related_name="+")
     # The assignment's recipient, so that subtree filters need no join through assignments.
-    unit = models.ForeignKey("directives.Union", on_delete=models.CASCADE, related_name="+")
+    union = models.ForeignKey("directives.Union", on_delete=models.CASCADE, related_name="+")
     entry_count = models.PositiveIntegerField(default=0)
     last_entry_on = models.DateField(null=True)
     done_at = models.DateTimeField(null=True)
@@ -366,7 +366,7 @@ class RequirementProgress(models.Model):
 
 
 class FigureTotal(models.Model):
-    """The sum of one figure over a unit's entries on one requirement."""
+    """The sum of one figure over a union's entries on one requirement."""
 
     progress = models.ForeignKey(
         RequirementProgress, on_delete=models.CASCADE, related_name="figure_totals"
@@ -459,7 +459,7 @@ class SpreadsheetJob(models.Model):
     rows_total = models.PositiveIntegerField(_("rows"), null=True, blank=True)
     rows_done = models.PositiveIntegerField(_("rows done"), null=True, blank=True)
     outcome = models.JSONField(_("outcome"), default=dict, blank=True)
-    # An export's choices: which directive and unit a completion table is of, the format.
+    # An export's choices: which directive and union a completion table is of, the format.
     parameters = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)

@@ -1,8 +1,8 @@
 """Spreadsheet resources for progress entries and reports, built on directives.spreadsheets.
 
 Both name the assignment by the directive (issuer code and document number) and the
-recipient unit's code. They are read by the unit and the supervisors above it, and
-written only by the unit's own members while the directive is in force, as in the app.
+recipient union's code. They are read by the union and the supervisors above it, and
+written only by the union's own members while the directive is in force, as in the app.
 The formats are documented in docs/spreadsheets.md.
 """
 
@@ -27,7 +27,7 @@ from .services import progress_entry_save
 
 
 class AssignmentRowsResource(SpreadsheetResource):
-    """Rows about one unit's work on one directive."""
+    """Rows about one union's work on one directive."""
 
     issuer = Field(
         attribute="assignment__directive__issuer__code",
@@ -62,16 +62,17 @@ class AssignmentRowsResource(SpreadsheetResource):
     }
 
     def assignments(self):
-        """Assignments of published directives to units in the scope."""
+        """Assignments of published directives to unions in the scope."""
         return visible_assignments(self.user).filter(recipient__in=self.unions)
 
     def assignment_for(self, row):
-        issuer, number, unit = (
+        # "unit" is the column's name in the file format (docs/spreadsheets.md).
+        issuer, number, union = (
             self.fields[name].clean(row) for name in ("issuer", "number", "unit")
         )
         assignment = (
             self.assignments()
-            .filter(directive__issuer__code=issuer, directive__number=number, recipient__code=unit)
+            .filter(directive__issuer__code=issuer, directive__number=number, recipient__code=union)
             .select_related("directive", "recipient")
             .first()
         )
@@ -82,7 +83,7 @@ class AssignmentRowsResource(SpreadsheetResource):
                         "Directive %(number)s of %(issuer)s was not sent to a unit %(unit)s "
                         "within your scope."
                     )
-                    % {"number": number, "issuer": issuer, "unit": unit}
+                    % {"number": number, "issuer": issuer, "unit": union}
                 }
             )
         return assignment

@@ -160,7 +160,7 @@ def progress_rows_add(*, directive):
     requirements = list(directive.requirements.values_list("pk", flat=True))
     RequirementProgress.objects.bulk_create(
         [
-            RequirementProgress(assignment_id=pk, unit_id=union, requirement_id=requirement)
+            RequirementProgress(assignment_id=pk, union_id=union, requirement_id=requirement)
             for pk, union in assignments
             for requirement in requirements
         ],
@@ -172,7 +172,7 @@ def progress_rows_add(*, directive):
 def progress_refresh(*, assignment, requirement):
     """Count the union's entries, completion and figure totals on one requirement again."""
     progress, _created = RequirementProgress.objects.get_or_create(
-        assignment=assignment, requirement=requirement, defaults={"unit": assignment.recipient}
+        assignment=assignment, requirement=requirement, defaults={"union": assignment.recipient}
     )
     entries = ProgressEntry.objects.filter(assignment=assignment, requirement=requirement)
     counted = entries.aggregate(count=Count("pk"), last=Max("occurred_on"))
@@ -218,7 +218,7 @@ def progress_rebuild():
     rows = [
         RequirementProgress(
             assignment_id=a,
-            unit_id=union,
+            union_id=union,
             requirement_id=r,
             entry_count=entries.get((a, r), (0, None))[0],
             last_entry_on=entries.get((a, r), (0, None))[1],
@@ -251,7 +251,7 @@ def progress_rebuild():
 
 @dataclass
 class Excerpt:
-    unit: Union
+    union: Union
     entry: ProgressEntry
 
 
@@ -260,7 +260,7 @@ class RollUp:
     """What a union's subtree did on a directive, for the union's own report upward."""
 
     figures: dict = field(default_factory=dict)  # (requirement id, figure code) -> total
-    units: dict = field(default_factory=dict)  # ReportTimeliness → number of unions
+    unions: dict = field(default_factory=dict)  # ReportTimeliness → number of unions
     excerpts: dict = field(default_factory=lambda: defaultdict(list))  # requirement id -> []
 
     def rows(self, requirements):
@@ -301,9 +301,9 @@ def passed_on(requirements, union):
 
 
 def roll_up(assignment):
-    """Totals, unit counts and excerpts over the recipient's whole subtree.
+    """Totals, union counts and excerpts over the recipient's whole subtree.
 
-    Figures are summed from progress entries, never from reports, so that a unit's
+    Figures are summed from progress entries, never from reports, so that a union's
     activity is counted once however many levels report it upward.
     """
     union = assignment.recipient
@@ -331,7 +331,7 @@ def roll_up(assignment):
     ).exclude(recipient=union)
     below = with_report_due(Assignment.objects.filter(pk__in=passing_on.values("pk")))
     today = timezone.localdate()
-    result.units = below.aggregate(
+    result.unions = below.aggregate(
         **{
             timeliness.value: Count("pk", filter=report_timeliness_q(timeliness, today))
             for timeliness in ReportTimeliness
@@ -347,7 +347,7 @@ def roll_up(assignment):
     for entry in recent:
         excerpts = result.excerpts[origin[entry.requirement_id]]
         if len(excerpts) < EXCERPTS_PER_REQUIREMENT:
-            excerpts.append(Excerpt(unit=entry.assignment.recipient, entry=entry))
+            excerpts.append(Excerpt(union=entry.assignment.recipient, entry=entry))
     return result
 
 

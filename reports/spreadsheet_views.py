@@ -185,7 +185,7 @@ def export(request, kind):
 
 @login_required
 def dashboard_export(request, pk):
-    """The completion matrix of the dashboard's directive at its unit: units × requirements."""
+    """The completion matrix of the dashboard's directive at its union: unions × requirements."""
     _directive, node, _top = dashboard_place(request.user, pk, request.GET.get("unit"))
     return export_response(request, "matrix", {"directive": pk, "unit": node.pk})
 

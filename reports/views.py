@@ -211,7 +211,7 @@ def report_edit(request, pk):
 
 
 def roll_up_context(assignment, requirements):
-    """The roll-up panel, for unions with units beneath them."""
+    """The roll-up panel, for unions with others beneath them."""
     if not assignment.recipient.numchild:
         return {"roll_up": None}
     summary = services.roll_up(assignment)
@@ -235,7 +235,7 @@ def submit(request, report):
 @login_required
 @require_POST
 def report_roll_up(request, pk):
-    """Fill the draft with what the units beneath reported; it stays editable."""
+    """Fill the draft with what the unions beneath reported; it stays editable."""
     assignment = assignment_for_member(request, pk)
     report = services.report_for(assignment)
     try:

@@ -5,7 +5,7 @@ Every resource of the project (directives.resources, reports.resources) builds o
 `SpreadsheetResource`, so that they all read and write cells the same way:
 
 - headers are Chinese on export (in the active language), and either language on import;
-- dates, whole numbers, choices and unit codes are read as union offices write them;
+- dates, whole numbers, choices and union codes are read as union offices write them;
 - a resource made for a user reads and writes only within that user's scope;
 - importing is all or nothing, and importing the same file twice changes nothing;
 - text cells that a spreadsheet would run as a formula are neutralised on export.

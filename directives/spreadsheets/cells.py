@@ -199,7 +199,7 @@ class ChoiceListWidget(ChoiceWidget):
 
 
 class UnionWidget(widgets.ForeignKeyWidget):
-    """A unit named by its code, found only within the resource's scope."""
+    """A union named by its code, found only within the resource's scope."""
 
     def __init__(self):
         super().__init__(Union, field="code")

@@ -26,7 +26,7 @@ class NaturalKeyLoader(ModelInstanceLoader):
     """Finds the existing row by the resource's natural key, within its scope; a key cell
     that cannot be read is an error of that column.
 
-    A key of one column (a unit's code, a user's name) is looked up for the whole file
+    A key of one column (a union's code, a user's name) is looked up for the whole file
     at once, a few hundred values a query, instead of a query per row.
     """
 

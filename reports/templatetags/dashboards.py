@@ -15,7 +15,7 @@ def light_class(counts):
 @register.simple_tag
 def behind(row, **params):
     """The query string of the list behind a number in a dashboard row."""
-    query = {"unit": row.unit.pk} if row.unit else {}
+    query = {"unit": row.union.pk} if row.union else {}
     if row.own:
         query["own"] = 1
     query.update({key: value for key, value in params.items() if value not in (None, "")})

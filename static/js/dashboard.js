@@ -10,16 +10,16 @@
   Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
   Chart.defaults.animation = false;
 
-  const byUnit = document.getElementById("chart-by-unit");
-  if (byUnit) {
-    new Chart(byUnit, {
+  const byUnion = document.getElementById("chart-by-union");
+  if (byUnion) {
+    new Chart(byUnion, {
       type: "bar",
       data: {
-        labels: data.by_unit.labels,
+        labels: data.by_union.labels,
         datasets: [{
-          label: data.by_unit.label,
-          data: data.by_unit.values,
-          backgroundColor: data.by_unit.lights.map((light) => colours[light]),
+          label: data.by_union.label,
+          data: data.by_union.values,
+          backgroundColor: data.by_union.lights.map((light) => colours[light]),
         }],
       },
       options: { indexAxis: "y", scales: { x: { min: 0, max: 100 } }, plugins: { legend: { display: false } } },

@@ -25,8 +25,8 @@ def test_descend_two_levels(page, log_in, cascade):  # noqa: F811
     expect(row(page, "山东省教育工会").get_by_test_id("percent")).to_have_text("17%")
     # The charts are drawn by the locally served Chart.js. Its script is
     # deferred, so wait for it rather than racing the numbers above.
-    page.wait_for_function("() => window.Chart && Chart.getChart('chart-by-unit')")
-    assert page.evaluate("Chart.getChart('chart-by-unit').data.labels").count("青岛市总工会") == 1
+    page.wait_for_function("() => window.Chart && Chart.getChart('chart-by-union')")
+    assert page.evaluate("Chart.getChart('chart-by-union').data.labels").count("青岛市总工会") == 1
 
     row(page, "山东省教育工会").get_by_role("link", name="山东省教育工会").click()
     expect(page.get_by_test_id("breadcrumbs")).to_contain_text("山东省教育工会")

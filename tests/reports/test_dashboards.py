@@ -142,7 +142,7 @@ def cascade(tree, people, clock, media):
 
 
 def rows_of(response):
-    return {row.unit.name: row for row in response.context["page"].object_list}
+    return {row.union.name: row for row in response.context["page"].object_list}
 
 
 def counts(row, directive, kind):
@@ -308,7 +308,7 @@ def test_overview_lists_active_directives_with_completion(cascade, people, login
     rows = list(response.context["page"].object_list)
     assert [d.pk for d in rows] == [top.pk]
     assert (rows[0].summary.done, rows[0].summary.total) == (3, 15)
-    assert rows[0].summary.overdue_units == 4
+    assert rows[0].summary.overdue_unions == 4
     assert rows[0].next_due == datetime.date(2015, 11, 15)
     # The education union sees its own forward, over its own subtree only.
     rows = list(login(people.edu).get(reverse("overview")).context["page"].object_list)
@@ -328,7 +328,7 @@ def test_a_superuser_without_a_union_sees_each_cascade_whole(cascade, login, sup
     response = login(superuser).get(reverse("overview"))
     (row,) = response.context["page"].object_list
     assert row.pk == top.pk
-    assert (row.summary.done, row.summary.total, row.summary.overdue_units) == (3, 15, 4)
+    assert (row.summary.done, row.summary.total, row.summary.overdue_unions) == (3, 15, 4)
     assert response.context["top"] is None
 
 
@@ -392,7 +392,7 @@ def progress_snapshot():
     return (
         list(
             rows.values_list(
-                "assignment", "requirement", "unit", "entry_count", "last_entry_on", "done_at"
+                "assignment", "requirement", "union", "entry_count", "last_entry_on", "done_at"
             )
         ),
         sorted(totals),

@@ -147,7 +147,7 @@ def test_the_report_page_does_not_grow_with_the_units_beneath(
     )
     many, response = queries(client, url)
 
-    assert response.context["roll_up"].units["returned"] == 26
+    assert response.context["roll_up"].unions["returned"] == 26
     assert response.context["roll_up"].figures[
         (directive.requirements.get(kind="study").pk, Figure.PARTICIPANTS)
     ] == 3 * 10 + sum(10 + n for n in range(40))

@@ -271,12 +271,12 @@ def test_excerpts_name_their_unit_and_link_their_evidence(cascade, tree, people)
 
     excerpts = response.context["roll_up"].excerpts
     # The three most recent counted entries; the draft forward's later entry is not one.
-    assert [(e.unit.name, e.entry) for e in excerpts[study.pk]] == [
+    assert [(e.union.name, e.entry) for e in excerpts[study.pk]] == [
         ("文学院分工会", cascade.entries["college"]),
         ("山东大学工会", cascade.entries["sdu_late"]),
         ("济南市教育工会", cascade.entries["jinan"]),
     ]
-    assert [(e.unit.name, e.entry) for e in excerpts[report_back.pk]] == [
+    assert [(e.union.name, e.entry) for e in excerpts[report_back.pk]] == [
         ("济南市教育工会", cascade.entries["jinan_report"])
     ]
     panel = roll_up_panel(response)
@@ -371,7 +371,7 @@ def test_unit_counts_follow_each_units_report_state(cascade, tree, people, clock
     # reported and is not yet due; 文学院分工会 was due on 11-20 and has not reported.
     submit_at(clock, datetime.datetime(2015, 11, 22, 2, 0, tzinfo=UTC), sdu, people.sdu_staff)
     clock(datetime.datetime(2015, 11, 25, 4, 0, tzinfo=UTC))
-    units = edu.get(url).context["roll_up"].units
+    units = edu.get(url).context["roll_up"].unions
     assert units == {"on_time": 1, "late": 0, "returned": 0, "pending": 1, "missing": 1}
 
     # 文学院分工会 reports on 11-26, late; 济南市教育工会 on 11-28, and is sent back.
@@ -386,7 +386,7 @@ def test_unit_counts_follow_each_units_report_state(cascade, tree, people, clock
     )
     clock(datetime.datetime(2015, 12, 5, 4, 0, tzinfo=UTC))
     response = edu.get(url)
-    assert response.context["roll_up"].units == {
+    assert response.context["roll_up"].unions == {
         "on_time": 1,
         "late": 1,
         "returned": 1,
@@ -395,7 +395,7 @@ def test_unit_counts_follow_each_units_report_state(cascade, tree, people, clock
     }
 
     sdu_units = client_for(people.sdu_staff).get(reverse("report_edit", args=[sdu.pk]))
-    assert sdu_units.context["roll_up"].units == {
+    assert sdu_units.context["roll_up"].unions == {
         "on_time": 0,
         "late": 1,
         "returned": 0,

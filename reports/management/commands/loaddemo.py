@@ -3,7 +3,7 @@ and some progress: entries with figures, a requirement marked as done, and repor
 
 Every object is found by its natural key before it is made (unions by code, users by
 username, directives by issuer and number or title, requirements by position, progress
-entries by unit, requirement and date, reports by unit and directive), so a second run
+entries by union, requirement and date, reports by union and directive), so a second run
 changes nothing and a partly loaded set is completed, not duplicated.
 """
 
@@ -196,7 +196,7 @@ ACKNOWLEDGEMENTS = (
     ("qingdao", "QD-WKC", "wkc"),
 )
 
-# What units did: (directive key, union code, requirement position, author, date of the
+# What unions did: (directive key, union code, requirement position, author, date of the
 # activity, what was done, figures).
 PROGRESS = (
     ("edu", "SDU", 10, "staff", d(2015, 10, 8),
@@ -232,7 +232,7 @@ PROGRESS = (
      {F.PROBLEMS_FOUND: 3, F.MEASURES: 4}),
 )  # fmt: skip
 
-# Requirements a unit says it has done: (directive key, union code, requirement position, who).
+# Requirements a union says it has done: (directive key, union code, requirement position, who).
 DONE = (
     ("edu", "SDU", 10, "staff"),
     ("edu", "SDU", 15, "staff"),
@@ -242,7 +242,7 @@ DONE = (
     ("qingdao", "QD-WKC", 30, "wkc"),
 )
 
-# Reports back, each written from the unit's own figures and submitted: (directive key,
+# Reports back, each written from the union's own figures and submitted: (directive key,
 # union code, author, text, username of who accepts it, or None to leave it for review).
 REPORTS = (
     ("edu", "SDU", "staff",
@@ -365,7 +365,7 @@ def log_progress(directives, unions, users):
 
 
 def own_totals(assignment):
-    """The unit's own figures summed per requirement, as its report states them."""
+    """The union's own figures summed per requirement, as its report states them."""
     rows = (
         EntryFigure.objects.filter(entry__assignment=assignment)
         .values_list("entry__requirement", "figure")
@@ -465,7 +465,7 @@ class Command(BaseCommand):
             write("  " + _("%(username)s / %(password)s: %(name)s, %(role)s, %(union)s") % values)
 
     def summarise_progress(self, directives):
-        """One line for each unit that logged progress or started a report."""
+        """One line for each union that logged progress or started a report."""
         write = self.stdout.write
         assignments = (
             Assignment.objects.filter(directive__in=list(directives.values()))
