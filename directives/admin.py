@@ -187,7 +187,7 @@ class SubtreeUnionForm(movenodeform_factory(Union)):
         ):
             self.add_error(
                 "treebeard_position",
-                _("A unit can only be placed beneath %(union)s, not beside it.")
+                _("A union can only be placed beneath %(union)s, not beside it.")
                 % {"union": self.subtree_root},
             )
         return cleaned_data
@@ -210,7 +210,7 @@ class SubtreeMoveForm(forms.Form):
         cleaned_data = super().clean()
         if cleaned_data.get("target") == self.root and cleaned_data.get("relation") != "child":
             self.add_error(
-                "relation", _("A unit can only be placed beneath %(union)s.") % {"union": self.root}
+                "relation", _("A union can only be placed beneath %(union)s.") % {"union": self.root}
             )
         return cleaned_data
 
@@ -275,7 +275,7 @@ class UnionAdmin(SpreadsheetAdmin, SubtreeAdminMixin, HistoryAdmin, TreeAdmin):
         root = administered_union(request.user)
         if root is not None and not SubtreeMoveForm(request.POST, root=root).is_valid():
             # The changelist reloads on an error and shows this message.
-            messages.error(request, _("A unit can only be moved within your own subtree."))
+            messages.error(request, _("A union can only be moved within your own subtree."))
             return HttpResponseBadRequest()
         return super().move_node(request)
 

@@ -75,7 +75,7 @@ class DirectiveForm(VersionCheckMixin, forms.ModelForm):
     SELECTABLE_DEPTH = 2
 
     selected_recipients = UnionChoiceField(
-        label=_("Selected units"),
+        label=_("Selected unions"),
         queryset=Union.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
@@ -123,7 +123,7 @@ class DirectiveForm(VersionCheckMixin, forms.ModelForm):
         if cleaned.get("recipient_mode") == Directive.RecipientMode.SELECTED and not cleaned.get(
             "selected_recipients"
         ):
-            self.add_error("selected_recipients", _("Choose at least one unit."))
+            self.add_error("selected_recipients", _("Choose at least one union."))
         self.check_version(cleaned)
         return cleaned
 

@@ -195,9 +195,9 @@ class Directive(Versioned):
         CLOSED = "closed", _("Closed")
 
     class RecipientMode(models.TextChoices):
-        SELECTED = "selected", _("Selected units")
+        SELECTED = "selected", _("Selected unions")
         CHILDREN = "children", _("All direct subordinates")
-        SUBTREE = "subtree", _("Every unit beneath, at all levels")
+        SUBTREE = "subtree", _("Every union beneath, at all levels")
 
     issuer = models.ForeignKey(
         Union, on_delete=models.PROTECT, related_name="issued_directives", verbose_name=_("issuer")

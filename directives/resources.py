@@ -108,12 +108,12 @@ class UnionResource(SpreadsheetResource):
         if not union.parent_code:
             if self.unscoped:
                 return {}
-            return {"parent": _("Name the unit this one belongs to.")}
+            return {"parent": _("Name the union this one belongs to.")}
         parent = self.parent_named(union.parent_code)
         if parent is None:
             return {"parent": unit_not_found(union.parent_code)}
         if not union._state.adding and self.beneath(parent, union):
-            return {"parent": _("A unit cannot be placed beneath itself or one of its own units.")}
+            return {"parent": _("A union cannot be placed beneath itself or one of its own unions.")}
         union.new_parent = parent
         self.moved[union.code] = parent
         return {}

@@ -196,7 +196,7 @@ def directive_forward(request, pk):
             request,
             _(
                 "A draft forwarding this directive was prepared with its requirements. "
-                "Adjust it and issue it to your units."
+                "Adjust it and issue it to your unions."
             ),
         )
         return redirect("directive_edit", pk=forward.pk)

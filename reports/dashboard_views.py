@@ -137,7 +137,7 @@ def dashboard_units(request, pk):
         assignments = assignments.filter(report_timeliness=state)
         title = ReportTimeliness(state).label
     else:
-        title = _("Units assigned")
+        title = _("Unions assigned")
     return render(
         request,
         "reports/dashboard_units.html",

@@ -127,7 +127,7 @@ class ReviewForm(forms.Form):
         label=_("Comment"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("Required when returning: tell the unit what to change."),
+        help_text=_("Required when returning: tell the union what to change."),
     )
 
     def __init__(self, *args, **kwargs):

@@ -80,7 +80,7 @@ class AssignmentRowsResource(SpreadsheetResource):
             raise ValidationError(
                 {
                     "unit": _(
-                        "Directive %(number)s of %(issuer)s was not sent to a unit %(unit)s "
+                        "Directive %(number)s of %(issuer)s was not sent to a union %(unit)s "
                         "within your scope."
                     )
                     % {"number": number, "issuer": issuer, "unit": union}
@@ -276,7 +276,7 @@ class ReportResource(AssignmentRowsResource):
             and report._state.adding
             and Report.objects.filter(assignment=report.assignment).exists()
         ):
-            problems = {"unit": _("The report of this unit cannot be changed here.")}
+            problems = {"unit": _("The report of this union cannot be changed here.")}
         if not problems and not report.is_editable:
             problems = {"text": _("A submitted or accepted report cannot be changed.")}
         return problems

@@ -168,7 +168,7 @@ def report_edit(request, pk):
         report = readable_reports(request.user, Report.objects.filter(assignment=assignment))
         report = report.first()
         if report is None:
-            messages.info(request, _("This unit has not submitted its report yet."))
+            messages.info(request, _("This union has not submitted its report yet."))
             return redirect("assignment_detail", pk=assignment.pk)
     requirements = list(assignment.directive.requirements.prefetch_related("expected_figures"))
     form = ReportForm(
@@ -244,7 +244,7 @@ def report_roll_up(request, pk):
         messages.error(request, str(error))
     else:
         messages.success(
-            request, _("The draft was filled from your units' progress. Check it and edit it.")
+            request, _("The draft was filled from your unions' progress. Check it and edit it.")
         )
     return redirect("report_edit", pk=assignment.pk)
 
@@ -295,7 +295,7 @@ def report_review(request, pk):
         except services.WorkflowError as error:
             messages.error(request, str(error))
         else:
-            messages.success(request, _("Your decision was recorded and the unit was told."))
+            messages.success(request, _("Your decision was recorded and the union was told."))
             return redirect("review_queue")
     return render(
         request,

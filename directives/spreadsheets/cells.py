@@ -220,5 +220,5 @@ class UnionWidget(widgets.ForeignKeyWidget):
 
 def unit_not_found(code):
     if Union.objects.filter(code=code).exists():
-        return _("The unit %(code)s lies outside your scope.") % {"code": code}
-    return _("There is no unit with the code %(code)s.") % {"code": code}
+        return _("The union %(code)s lies outside your scope.") % {"code": code}
+    return _("There is no union with the code %(code)s.") % {"code": code}

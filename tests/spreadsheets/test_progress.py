@@ -80,7 +80,7 @@ def test_bad_rows_are_listed_and_nothing_is_written(edu_directive, sdu_entry, pe
         sheet_bytes([ENTRY_HEADERS, *rows]),
     )
     outside = (
-        "Directive 鲁教工发〔2015〕12号 of SD-EDU was not sent to a unit {} within your scope."
+        "Directive 鲁教工发〔2015〕12号 of SD-EDU was not sent to a union {} within your scope."
     )
     assert problems(outcome) == [
         (3, "Date", "“2015年2月30日” is not a day of the calendar."),

@@ -110,7 +110,7 @@ def test_a_cycle_is_a_row_error_and_nothing_is_written(tree, people):
         ]
     )
     outcome = run_import(UnionResource(user=people.edu), "单位.xlsx", content)
-    cycle = "A unit cannot be placed beneath itself or one of its own units."
+    cycle = "A union cannot be placed beneath itself or one of its own unions."
     assert problems(outcome) == [
         (3, "Parent unit code", cycle),
         (4, "Parent unit code", cycle),
@@ -130,7 +130,7 @@ def test_a_cycle_across_rows_is_refused(tree, people):
     )
     outcome = run_import(UnionResource(user=people.edu), "单位.xlsx", content)
     assert problems(outcome) == [
-        (3, "Parent unit code", "A unit cannot be placed beneath itself or one of its own units.")
+        (3, "Parent unit code", "A union cannot be placed beneath itself or one of its own unions.")
     ]
     assert parent_of(Union.objects.get(code="SDU")) == tree.edu
 
@@ -150,11 +150,11 @@ def test_codes_and_parents_outside_the_scope_are_row_errors(tree, people):
     )
     outcome = run_import(UnionResource(user=people.edu), "单位.xlsx", content)
     assert problems(outcome) == [
-        (2, "Unit code", "The unit QD-ORG lies outside your scope."),
-        (3, "Parent unit code", "The unit QD-EDU lies outside your scope."),
-        (4, "Parent unit code", "The unit QD lies outside your scope."),
-        (5, "Parent unit code", "Name the unit this one belongs to."),
-        (6, "Parent unit code", "There is no unit with the code NOWHERE."),
+        (2, "Unit code", "The union QD-ORG lies outside your scope."),
+        (3, "Parent unit code", "The union QD-EDU lies outside your scope."),
+        (4, "Parent unit code", "The union QD lies outside your scope."),
+        (5, "Parent unit code", "Name the union this one belongs to."),
+        (6, "Parent unit code", "There is no union with the code NOWHERE."),
     ]
     assert tree_state() == state
     assert history_count() == history

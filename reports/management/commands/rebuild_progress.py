@@ -6,7 +6,7 @@ from reports.services import progress_rebuild
 
 class Command(BaseCommand):
     help = _(
-        "Count every unit's progress on every requirement again from the entries and "
+        "Count every union's progress on every requirement again from the entries and "
         "completions (the dashboards' summary). Run it after changing data outside the app."
     )
 
