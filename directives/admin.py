@@ -210,7 +210,8 @@ class SubtreeMoveForm(forms.Form):
         cleaned_data = super().clean()
         if cleaned_data.get("target") == self.root and cleaned_data.get("relation") != "child":
             self.add_error(
-                "relation", _("A union can only be placed beneath %(union)s.") % {"union": self.root}
+                "relation",
+                _("A union can only be placed beneath %(union)s.") % {"union": self.root},
             )
         return cleaned_data
 

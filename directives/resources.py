@@ -113,7 +113,9 @@ class UnionResource(SpreadsheetResource):
         if parent is None:
             return {"parent": unit_not_found(union.parent_code)}
         if not union._state.adding and self.beneath(parent, union):
-            return {"parent": _("A union cannot be placed beneath itself or one of its own unions.")}
+            return {
+                "parent": _("A union cannot be placed beneath itself or one of its own unions.")
+            }
         union.new_parent = parent
         self.moved[union.code] = parent
         return {}
