@@ -38,25 +38,11 @@ from bench.cascade import build_cascade  # noqa: E402
 from bench.province import build_tree, in_child, throwaway_database  # noqa: E402
 from directives.models import Union  # noqa: E402
 from directives.resources import UnionResource  # noqa: E402
-from directives.spreadsheets.files import SpreadsheetError, read_spreadsheet  # noqa: E402
-from directives.spreadsheets.resources import file_rejected, import_dataset  # noqa: E402
+from directives.spreadsheets.files import read_spreadsheet  # noqa: E402
+from directives.spreadsheets.resources import import_dataset  # noqa: E402
 from directives.spreadsheets.writing import write_xlsx  # noqa: E402
 from reports.exports import entries_table  # noqa: E402
 from reports.models import ProgressEntry  # noqa: E402
-
-
-def import_file(resource, upload, *, dry_run):
-    """Import an uploaded .xlsx or .csv file through the resource, all or nothing.
-
-    The resource carries the user (e.g. `UnionResource(user=request.user)`). A dry run
-    writes nothing and reports what would happen; a real run re-reads and re-checks the
-    file, and writes nothing unless every row is good.
-    """
-    try:
-        dataset = read_spreadsheet(upload)
-    except SpreadsheetError as error:
-        return file_rejected(error, dry_run=dry_run)
-    return import_dataset(resource, dataset, dry_run=dry_run)
 
 
 def timed(function):
@@ -129,9 +115,9 @@ def timed_import(resource_class, content):
 
     def run():
         with transaction.atomic():
-            outcome = import_file(
-                resource_class(), SimpleUploadedFile("units.csv", content), dry_run=False
-            )
+            # As the screens' jobs do: read the file, then import the dataset.
+            dataset = read_spreadsheet(SimpleUploadedFile("units.csv", content))
+            outcome = import_dataset(resource_class(), dataset, dry_run=False)
             assert not outcome.errors and outcome.new == content.count(b"\n") - 1, outcome.errors
             transaction.set_rollback(True)
 

@@ -161,6 +161,16 @@ def directive_for_manager(request, pk):
     return directive
 
 
+def directive_for_attaching(request, pk, *, removing=False):
+    """A directive whose attachments the user may add (until it is closed) or remove
+    (while it is a draft: recipients may have downloaded them since), or 404/403."""
+    directive = directive_for_manager(request, pk)
+    allowed = directive.is_draft if removing else directive.state != Directive.State.CLOSED
+    if not allowed:
+        raise PermissionDenied
+    return directive
+
+
 # --- Assignments ---------------------------------------------------------------------------
 
 
@@ -175,6 +185,15 @@ def own_assignment(user, directive):
 def own_assignment_or_403(user, directive):
     assignment = own_assignment(user, directive)
     if assignment is None:
+        raise PermissionDenied
+    return assignment
+
+
+def assignment_to_forward(user, directive):
+    """The user's union's assignment of the directive, if the user may forward it; else 403
+    (the directive itself is already known to be visible)."""
+    assignment = own_assignment_or_403(user, directive)
+    if not may_forward(user, assignment):
         raise PermissionDenied
     return assignment
 

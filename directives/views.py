@@ -9,6 +9,8 @@ from django.views.decorators.http import require_POST
 
 from . import services
 from .access import (
+    assignment_to_forward,
+    directive_for_attaching,
     directive_for_manager,
     directive_for_user,
     may_forward,
@@ -185,9 +187,7 @@ def directive_close(request, pk):
 @require_POST
 def directive_forward(request, pk):
     directive, _manages = directive_for_user(request, pk)
-    assignment = own_assignment_or_403(request.user, directive)
-    if not may_forward(request.user, assignment):
-        raise PermissionDenied
+    assignment = assignment_to_forward(request.user, directive)
     forward = services.directive_forward(
         directive=directive, union=assignment.recipient, user=request.user
     )
@@ -219,9 +219,7 @@ def directive_acknowledge(request, pk):
 @login_required
 @require_POST
 def attachment_add(request, pk):
-    directive = directive_for_manager(request, pk)
-    if directive.state == Directive.State.CLOSED:
-        raise PermissionDenied
+    directive = directive_for_attaching(request, pk)
     form = AttachmentForm(request.POST, request.FILES)
     if form.is_valid():
         form.save(directive=directive, user=request.user)
@@ -244,9 +242,7 @@ def attachment_download(request, pk, attachment_pk):
 @login_required
 @require_POST
 def attachment_delete(request, pk, attachment_pk):
-    directive = directive_for_manager(request, pk)
-    if not directive.is_draft:
-        raise PermissionDenied
+    directive = directive_for_attaching(request, pk, removing=True)
     attachment = get_object_or_404(directive.attachments, pk=attachment_pk)
     attachment.file.delete(save=False)
     attachment.delete()

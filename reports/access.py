@@ -108,6 +108,19 @@ def readable_reports(user, reports=None):
     return reports.exclude(others_drafts)
 
 
+def may_edit_report(user, report):
+    """The union's members write its report while it is a draft or returned to them."""
+    return may_act_for(user, report.assignment) and report.is_editable
+
+
+def editable_report_or_403(request, assignment):
+    """The assignment's report, if the user may change it now; else 404/403."""
+    report = get_object_or_404(Report.objects.filter(assignment=assignment))
+    if not may_edit_report(request.user, report):
+        raise PermissionDenied
+    return report
+
+
 def report_attachment_for_user(request, pk):
     """A report's file, read as its report is (see `readable_reports`)."""
     return get_object_or_404(

@@ -20,9 +20,11 @@ from .access import (
     assignment_for_member,
     assignment_for_user,
     directive_for_report_list,
+    editable_report_or_403,
     entry_for_member,
     entry_for_user,
     evidence_for_user,
+    may_edit_report,
     readable_reports,
     report_attachment_for_user,
     report_for_reviewer,
@@ -175,7 +177,7 @@ def report_edit(request, pk):
         request.POST or None, request.FILES or None, report=report, requirements=requirements
     )
     if request.method == "POST":
-        if not report.is_editable:
+        if not may_edit_report(request.user, report):
             raise PermissionDenied
         if form.is_valid() and form.lock_for_save():
             services.report_save(
@@ -253,9 +255,7 @@ def report_roll_up(request, pk):
 @require_POST
 def report_attachment_remove(request, pk, attachment_pk):
     assignment = assignment_for_member(request, pk)
-    report = get_object_or_404(Report.objects.filter(assignment=assignment))
-    if not report.is_editable:
-        raise PermissionDenied
+    report = editable_report_or_403(request, assignment)
     attachment = get_object_or_404(
         report.attachments.filter(removed_at__isnull=True), pk=attachment_pk
     )
