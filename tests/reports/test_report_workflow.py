@@ -310,3 +310,25 @@ def test_a_report_still_unsubmitted_after_the_due_day_is_overdue(
     response, row = report_row(reviewer, edu_directive, tree.sdu)
     assert 'data-report-state="draft"' in row
     assert in_language(response, "Overdue") in row
+
+
+@pytest.mark.parametrize(
+    ("moment", "timeliness"),
+    [
+        (datetime.datetime(2015, 11, 30, 15, 59, tzinfo=UTC), None),  # 23:59 on the due day
+        (datetime.datetime(2015, 11, 30, 16, 0, tzinfo=UTC), "missing"),  # the day after
+    ],
+)
+def test_the_unions_own_page_says_when_its_report_is_overdue(
+    unit, assignment, clock, moment, timeliness
+):
+    """The task page reads the report's timeliness from the same definition as the
+    supervisors' list and the dashboards: nothing is sent yet, so it is overdue once the
+    due day is over, and not before."""
+    clock(moment)
+
+    page = unit.get(reverse("assignment_detail", args=[assignment.pk])).content.decode()
+
+    badge = re.search(r'data-report-timeliness="(\w+)"', page)
+    assert (badge.group(1) if badge else None) == timeliness
+    assert 'data-report-state="none"' in page
