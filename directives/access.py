@@ -210,7 +210,11 @@ def may_forward(user, assignment):
     )
 
 
-def may_write_directives(user):
-    """Who may write directives and requirements from a spreadsheet: those who issue them,
-    and the management commands (no user)."""
-    return user is None or user.is_superuser or may_issue(user)
+def may_edit_directive(user, directive):
+    """A directive and its requirements change while it is a draft, and only by the issuing
+    union's supervisors (a new one is issued in their own union's name): the forms' rule,
+    and every spreadsheet's. Superusers and the management commands (no user) may write any
+    union's drafts. Once issued, recipients work on it: it changes no more."""
+    if not directive.is_draft:
+        return False
+    return user is None or user.is_superuser or may_manage(user, directive)

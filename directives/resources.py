@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from import_export.fields import Field
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from .access import may_write_directives, visible_directives
+from .access import may_edit_directive, visible_directives
 from .models import Directive, Figure, Membership, Requirement, Union
 from .spreadsheets.cells import (
     ChoiceListWidget,
@@ -308,12 +308,14 @@ class DirectiveResource(SpreadsheetResource):
         return Directive(created_by=self.user)
 
     def problems(self, directive):
+        problems = directive_write_problems(self, directive, "issuer")
         if (
-            directive._state.adding
+            not problems
+            and directive._state.adding
             and Directive.objects.filter(issuer=directive.issuer, number=directive.number).exists()
         ):
             return {"number": _("This issuer already has a directive with this document number.")}
-        return directive_write_problems(self, "issuer")
+        return problems
 
 
 def directives_in_scope(resource, queryset):
@@ -323,10 +325,24 @@ def directives_in_scope(resource, queryset):
     return queryset.filter(issuer__in=resource.unions).select_related("issuer")
 
 
-def directive_write_problems(resource, column):
-    if may_write_directives(resource.user):
+def directive_write_problems(resource, directive, column):
+    """The forms' rule (`may_edit_directive`) for a row that would change a directive or
+    one of its requirements: unchanged rows never get here."""
+    if may_edit_directive(resource.user, directive):
         return {}
-    return {column: _("Only supervisors write directives and their requirements.")}
+    if not directive.is_draft:
+        return {
+            column: _(
+                "Directive %(number)s has been issued: it and its requirements no longer change."
+            )
+            % {"number": directive.number}
+        }
+    return {
+        column: _(
+            "Only the supervisors of the issuing union write a directive and its "
+            "requirements, in their own union's name."
+        )
+    }
 
 
 class RequirementResource(SpreadsheetResource):
@@ -409,7 +425,7 @@ class RequirementResource(SpreadsheetResource):
         return self.fields["figures"].widget.render(sorted_figures(requirement.figure_codes))
 
     def problems(self, requirement):
-        return directive_write_problems(self, "number")
+        return directive_write_problems(self, requirement.directive, "number")
 
     def after_save_instance(self, instance, row, **kwargs):
         instance.set_figures(instance.figure_list)

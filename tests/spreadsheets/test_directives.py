@@ -116,9 +116,84 @@ def test_staff_do_not_write_directives(tree, people):
         [DIRECTIVE_HEADERS, ["SDU", "山大工字〔2015〕1号", "通知", "通知", "2015-10-08", ""]]
     )
     outcome = run_import(DirectiveResource(user=people.sdu_staff), "文件.csv", content)
-    assert problems(outcome) == [
-        (2, "Issuer code", "Only supervisors write directives and their requirements.")
-    ]
+    assert problems(outcome) == [(2, "Issuer code", ISSUER_ONLY)]
+    assert not Directive.objects.filter(number="山大工字〔2015〕1号").exists()
+
+
+ISSUER_ONLY = (
+    "Only the supervisors of the issuing union write a directive and its requirements, "
+    "in their own union's name."
+)
+
+
+def snapshot_of_directives():
+    return (
+        list(Directive.objects.order_by("pk").values_list("pk", "title", "body", "issued_on")),
+        list(
+            Requirement.objects.order_by("pk").values_list(
+                "pk", "directive", "title", "due_on", "expected_figures__figure"
+            )
+        ),
+    )
+
+
+def test_an_issued_directive_does_not_change_by_import_not_even_from_above(
+    edu_directive, tree, people, superuser
+):
+    """The probe's back door: the province rewrote the education union's issued notice."""
+    before = snapshot_of_directives()
+    number = edu_directive.number
+    directives = csv_bytes(
+        [DIRECTIVE_HEADERS, ["SD-EDU", number, "改过的标题", "通知", "2015-10-08", "改过的正文"]]
+    )
+    requirements = csv_bytes(
+        [
+            REQUIREMENT_HEADERS,
+            ["SD-EDU", number, 1, "学习", "改过的要求", "", "2015-12-31", "参加人次"],
+            ["SD-EDU", number, 3, "宣传", "新加的要求", "", "2015-12-31", ""],
+        ]
+    )
+    issued = f"Directive {number} has been issued: it and its requirements no longer change."
+    for user in (people.province, people.edu, superuser, None):
+        outcome = run_import(DirectiveResource(user=user), "文件.csv", directives)
+        assert problems(outcome) == [(2, "Issuer code", issued)]
+        outcome = run_import(RequirementResource(user=user), "工作要求.csv", requirements)
+        assert problems(outcome) == [(2, "Document number", issued), (3, "Document number", issued)]
+    assert snapshot_of_directives() == before
+
+
+def test_only_the_issuing_union_writes_its_draft(edu_draft, tree, people):
+    """Supervisors above see the draft's union in their scope, but write in their own name."""
+    edu_draft.number = "鲁教工发〔2015〕40号"
+    edu_draft.save()
+    before = snapshot_of_directives()
+    row = ["SD-EDU", "鲁教工发〔2015〕40号", "省总改过的标题", "通知", "2015-10-08", ""]
+    outcome = run_import(
+        DirectiveResource(user=people.province), "文件.csv", csv_bytes([DIRECTIVE_HEADERS, row])
+    )
+    new = ["SD-EDU", "鲁教工发〔2015〕41号", "省总以教育工会名义发的通知", "通知", "2015-10-08", ""]
+    created = run_import(
+        DirectiveResource(user=people.province), "文件.csv", csv_bytes([DIRECTIVE_HEADERS, new])
+    )
+
+    assert problems(outcome) == [(2, "Issuer code", ISSUER_ONLY)]
+    assert problems(created) == [(2, "Issuer code", ISSUER_ONLY)]
+    assert snapshot_of_directives() == before
+    outcome = run_import(
+        DirectiveResource(user=people.edu), "文件.csv", csv_bytes([DIRECTIVE_HEADERS, row])
+    )
+    assert problems(outcome) == []
+    assert Directive.objects.get(pk=edu_draft.pk).title == "省总改过的标题"
+
+
+def test_an_export_of_issued_directives_imports_back_unchanged(edu_directive, people):
+    before = snapshot_of_directives()
+    for resource in (DirectiveResource, RequirementResource):
+        content = export_file(resource(user=people.edu), "xlsx")
+        outcome = run_import(resource(user=people.edu), "文件.xlsx", content)
+        assert problems(outcome) == []
+        assert outcome.new == outcome.updated == 0
+    assert snapshot_of_directives() == before
 
 
 def test_requirements_of_unknown_directives_and_bad_values_are_row_errors(edu_directive, people):
