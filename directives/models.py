@@ -1,13 +1,25 @@
+import datetime
 import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
 from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
+
+# The days a directive, a deadline or an activity may fall on. Wider dates are typing
+# slips (9999-12-31, an Excel serial off by a digit) that would break date arithmetic.
+EARLIEST_DAY = datetime.date(2000, 1, 1)
+LATEST_DAY = datetime.date(2100, 12, 31)
+DAY_OUT_OF_RANGE = _("Give a date from 2000-01-01 to 2100-12-31.")
+DAY_VALIDATORS = [
+    MinValueValidator(EARLIEST_DAY, message=DAY_OUT_OF_RANGE),
+    MaxValueValidator(LATEST_DAY, message=DAY_OUT_OF_RANGE),
+]
 
 
 def in_subtree_q(union, field="path"):
@@ -215,6 +227,7 @@ class Directive(Versioned):
         null=True,
         blank=True,
         help_text=_("Leave empty to date it on the day it is issued."),
+        validators=DAY_VALIDATORS,
     )
     body = models.TextField(_("text"), blank=True)
     state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.DRAFT)
@@ -331,7 +344,7 @@ class Requirement(models.Model):
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
-    due_on = models.DateField(_("due on"))
+    due_on = models.DateField(_("due on"), validators=DAY_VALIDATORS)
     position = models.PositiveSmallIntegerField(_("order"), default=0)
     # The topmost requirement it passes on (itself when it has no source), and the keys of
     # the whole chain down to itself ("/1/5/23/"): a dashboard finds everything that passes

@@ -10,7 +10,14 @@ from django.utils.translation import gettext_lazy as _
 from import_export.results import RowResult
 from simple_history.models import HistoricalRecords
 
-from directives.models import Assignment, Figure, Requirement, StoredFile, Versioned
+from directives.models import (
+    DAY_VALIDATORS,
+    Assignment,
+    Figure,
+    Requirement,
+    StoredFile,
+    Versioned,
+)
 from directives.spreadsheets.resources import RowError
 
 
@@ -78,7 +85,7 @@ class ProgressEntry(Versioned):
         related_name="progress_entries",
         verbose_name=_("requirement"),
     )
-    occurred_on = models.DateField(_("date of the activity"))
+    occurred_on = models.DateField(_("date of the activity"), validators=DAY_VALIDATORS)
     narrative = models.TextField(_("what was done"))
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"

@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Subquery
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -99,6 +100,12 @@ def save_entry(request, entry, *, assignment, requirement):
             user=request.user,
         )
         messages.success(request, _("The progress entry was saved."))
+        if entry.occurred_on > timezone.localdate():
+            messages.warning(
+                request,
+                _("The date of the activity, %(date)s, is still to come: check it.")
+                % {"date": date_format(entry.occurred_on)},
+            )
         return redirect("assignment_detail", pk=assignment.pk)
     return render(
         request,

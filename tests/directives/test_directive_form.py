@@ -277,3 +277,27 @@ def test_a_directive_without_requirements_is_not_issued(login, people, edu_draft
     edu_draft.refresh_from_db()
     assert edu_draft.state == Directive.State.DRAFT
     assert list(response.context["messages"])
+
+
+@pytest.mark.parametrize(
+    ("field", "day"),
+    [("due_on", "9999-12-31"), ("due_on", "1999-12-31"), ("issued_on", "2101-01-01")],
+)
+def test_a_date_outside_2000_to_2100_is_a_form_error_and_nothing_is_saved(
+    login, people, tree, field, day
+):
+    """9999-12-31 once made the reports pages fail for good."""
+    study = {**STUDY, "due_on": day} if field == "due_on" else STUDY
+    directive = directive_data(issued_on=day) if field == "issued_on" else directive_data()
+    response = login(people.edu).post(
+        reverse("directive_create"), {**directive, **requirement_rows(study, REPORT)}
+    )
+
+    assert response.status_code == 200
+    errors = (
+        response.context["formset"].forms[0].errors
+        if field == "due_on"
+        else response.context["form"].errors
+    )
+    assert errors[field] == ["日期须在2000年1月1日至2100年12月31日之间。"]
+    assert not Directive.objects.exists()

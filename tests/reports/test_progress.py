@@ -274,3 +274,32 @@ def test_a_bad_figure_leaves_the_stored_entry_unchanged(client, people, assignme
     assert entry.narrative == "组织全校工会干部集中学习会议精神"
     assert entry.figure_values == {"study_sessions": 2, "participants": 120}
     assert entry.version == 1
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "1999-12-31", "2101-01-01"])
+def test_an_activity_date_outside_2000_to_2100_is_a_form_error(
+    client, people, assignment, study, day
+):
+    client.force_login(people.sdu_staff)
+
+    response = client.post(add_url(assignment, study), entry_data(occurred_on=day))
+
+    assert "occurred_on" in response.context["form"].errors
+    assert not ProgressEntry.objects.exists()
+
+
+def test_an_activity_dated_in_the_future_is_saved_with_a_warning(
+    client, people, assignment, study, clock
+):
+    clock(datetime.datetime(2015, 10, 20, 2, 0, tzinfo=UTC))
+    client.force_login(people.sdu_staff)
+
+    response = client.post(
+        add_url(assignment, study), entry_data(occurred_on="2015-10-25"), follow=True
+    )
+    on_the_day = client.post(add_url(assignment, study), entry_data(occurred_on="2015-10-20"))
+
+    assert ProgressEntry.objects.count() == 2
+    warnings = [str(m) for m in response.context["messages"] if m.level_tag == "warning"]
+    assert len(warnings) == 1 and "2015年10月25日" in warnings[0]
+    assert on_the_day.status_code == 302

@@ -282,3 +282,28 @@ def test_a_supervisors_user_export_holds_only_their_subtree(tree, people):
         "Unit code": "SD-EDU",
         "Role": "Supervisor",
     }
+
+
+def test_a_due_date_outside_2000_to_2100_is_a_row_error(edu_draft, people):
+    edu_draft.number = "鲁教工发〔2015〕40号"
+    edu_draft.save()
+    before = snapshot_of_directives()
+    content = sheet_bytes(
+        [
+            REQUIREMENT_HEADERS,
+            ["SD-EDU", "鲁教工发〔2015〕40号", 3, "学习", "远期的要求", "", "9999-12-31", ""],
+            # The same day as an Excel serial number.
+            ["SD-EDU", "鲁教工发〔2015〕40号", 4, "学习", "远期的要求", "", 2958465, ""],
+            ["SD-EDU", "鲁教工发〔2015〕40号", 5, "学习", "太早的要求", "", "1999-12-31", ""],
+        ]
+    )
+
+    outcome = run_import(RequirementResource(user=people.edu), "工作要求.xlsx", content)
+
+    out_of_range = "Give a date from 2000-01-01 to 2100-12-31."
+    assert problems(outcome) == [
+        (2, "Due on", out_of_range),
+        (3, "Due on", out_of_range),
+        (4, "Due on", out_of_range),
+    ]
+    assert snapshot_of_directives() == before
