@@ -25,7 +25,7 @@ from .spreadsheets.cells import (
     UnionWidget,
     WholeNumberWidget,
     spreadsheet_text,
-    unit_not_found,
+    union_not_found,
 )
 from .spreadsheets.resources import SpreadsheetResource
 
@@ -102,7 +102,7 @@ class UnionResource(SpreadsheetResource):
 
     def problems(self, union):
         if union._state.adding and union.code in self.taken:
-            return {"code": unit_not_found(union.code)}
+            return {"code": _("The code %(code)s is taken: choose another.") % {"code": union.code}}
         if union.parent_code == union.placed_under:
             return {}
         if not union.parent_code:
@@ -111,7 +111,7 @@ class UnionResource(SpreadsheetResource):
             return {"parent": _("Name the union this one belongs to.")}
         parent = self.parent_named(union.parent_code)
         if parent is None:
-            return {"parent": unit_not_found(union.parent_code)}
+            return {"parent": union_not_found(union.parent_code)}
         if not union._state.adding and self.beneath(parent, union):
             return {
                 "parent": _("A union cannot be placed beneath itself or one of its own unions.")
@@ -247,8 +247,7 @@ class MembershipResource(SpreadsheetResource):
             return Membership(user=user)
         raise_row_error(
             "username",
-            _("The username %(username)s is taken by a user outside your scope.")
-            % {"username": username},
+            _("The username %(username)s is taken: choose another.") % {"username": username},
         )
 
     def problems(self, membership):

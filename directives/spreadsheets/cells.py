@@ -211,14 +211,14 @@ class UnionWidget(widgets.ForeignKeyWidget):
             return None
         union = self.scope.filter(code=code).first()
         if union is None:
-            raise ValueError(unit_not_found(code))
+            raise ValueError(union_not_found(code))
         return union
 
     def render(self, value, obj=None, **kwargs):
         return value.code if value else ""
 
 
-def unit_not_found(code):
-    if Union.objects.filter(code=code).exists():
-        return _("The union %(code)s lies outside your scope.") % {"code": code}
-    return _("There is no union with the code %(code)s.") % {"code": code}
+def union_not_found(code):
+    """The same words whether the union lies outside the scope or does not exist: a file
+    must not tell which codes are in use elsewhere in the tree."""
+    return _("There is no union with the code %(code)s within your scope.") % {"code": code}

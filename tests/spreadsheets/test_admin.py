@@ -72,7 +72,7 @@ def test_rows_outside_the_subtree_are_shown_and_not_offered_for_import(login, ed
     )
     assert response.status_code == 200
     assert "confirm_form" not in response.context
-    assert "单位QD-ORG不在您的管辖范围内。" in response.content.decode()
+    assert "代码QD-ORG已被占用，请另选。" in response.content.decode()
 
 
 def test_a_file_error_says_what_is_wrong(login, edu_admin, settings):

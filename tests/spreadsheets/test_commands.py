@@ -54,7 +54,7 @@ def test_the_import_command_writes_nothing_and_fails_when_a_row_is_bad(tree, tmp
     with translation.override("zh-hans"), pytest.raises(SystemExit) as exit:
         call_command("import", "directives.resources.UnionResource", str(path), "--no-input")
     assert exit.value.code == 1
-    assert "第3行，上级单位代码：没有代码为NOWHERE的单位。" in capsys.readouterr().err
+    assert "第3行，上级单位代码：您的管辖范围内没有代码为NOWHERE的单位。" in capsys.readouterr().err
     assert not Union.objects.filter(code="JN-EDU-02").exists()
 
 

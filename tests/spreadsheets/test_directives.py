@@ -104,7 +104,7 @@ def test_directives_outside_the_scope_are_row_errors(edu_directive, tree, people
     )
     outcome = run_import(DirectiveResource(user=people.qingdao), "文件.csv", content)
     assert problems(outcome) == [
-        (3, "Issuer code", "The union SD-EDU lies outside your scope."),
+        (3, "Issuer code", "There is no union with the code SD-EDU within your scope."),
         (4, "Document number", "This column identifies the row: fill it in."),
     ]
     assert not Directive.objects.filter(number="青工发〔2015〕1号").exists()
@@ -255,10 +255,10 @@ def test_users_outside_the_scope_and_oneself_are_row_errors(tree, people):
     )
     outcome = run_import(MembershipResource(user=people.edu), "用户.csv", content)
     assert problems(outcome) == [
-        (2, "Username", "The username qd_staff is taken by a user outside your scope."),
-        (3, "Username", "The username loner is taken by a user outside your scope."),
+        (2, "Username", "The username qd_staff is taken: choose another."),
+        (3, "Username", "The username loner is taken: choose another."),
         (4, "Username", "You cannot change your own membership."),
-        (5, "Unit code", "The union QD lies outside your scope."),
+        (5, "Unit code", "There is no union with the code QD within your scope."),
         (6, "Role", "“主席” is not one of: Staff、Supervisor、Administrator."),
     ]
     assert sorted(Membership.objects.values_list("user__username", "union__code", "role")) == before

@@ -70,7 +70,7 @@ def test_a_file_with_a_bad_row_is_previewed_with_its_errors_and_nothing_is_writt
     assert [(e.row, e.column) for e in job.errors] == [(3, "上级单位代码")]
     assert codes() == before
     page = client.get(reverse("import_job", args=[job.pk])).content.decode()
-    assert "没有代码为NOPE的单位" in page or "NOPE" in page
+    assert "您的管辖范围内没有代码为NOPE的单位" in page
     assert 'data-testid="row-errors"' in page
     assert 'data-testid="confirm"' not in page
     assert confirm(client, job).status_code == 302

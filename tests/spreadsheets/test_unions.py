@@ -150,11 +150,11 @@ def test_codes_and_parents_outside_the_scope_are_row_errors(tree, people):
     )
     outcome = run_import(UnionResource(user=people.edu), "单位.xlsx", content)
     assert problems(outcome) == [
-        (2, "Unit code", "The union QD-ORG lies outside your scope."),
-        (3, "Parent unit code", "The union QD-EDU lies outside your scope."),
-        (4, "Parent unit code", "The union QD lies outside your scope."),
+        (2, "Unit code", "The code QD-ORG is taken: choose another."),
+        (3, "Parent unit code", "There is no union with the code QD-EDU within your scope."),
+        (4, "Parent unit code", "There is no union with the code QD within your scope."),
         (5, "Parent unit code", "Name the union this one belongs to."),
-        (6, "Parent unit code", "There is no union with the code NOWHERE."),
+        (6, "Parent unit code", "There is no union with the code NOWHERE within your scope."),
     ]
     assert tree_state() == state
     assert history_count() == history
