@@ -101,12 +101,24 @@ class SuperuserOnlyMixin:
 
 
 class HistoryAdmin(SimpleHistoryAdmin):
+    # The library answers 403 for an object outside the user's subtree but 404 for a
+    # missing one, which tells which ids exist elsewhere: both are 404 here.
+
+    def history_view(self, request, object_id, extra_context=None):
+        try:
+            return super().history_view(request, object_id, extra_context)
+        except PermissionDenied:
+            raise Http404 from None
+
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         # The history page's form saves whatever is posted to it even with reverting
         # switched off in the settings, which only hides the button. Refuse the post.
         if request.method == "POST" and self.revert_disabled(request):
             raise PermissionDenied
-        return super().history_form_view(request, object_id, version_id, extra_context)
+        try:
+            return super().history_form_view(request, object_id, version_id, extra_context)
+        except PermissionDenied:
+            raise Http404 from None
 
 
 class SpreadsheetAdmin(ImportExportMixin):

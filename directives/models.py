@@ -3,7 +3,7 @@ import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models, transaction
 from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q, Subquery
 from django.utils import timezone
@@ -20,6 +20,14 @@ DAY_VALIDATORS = [
     MinValueValidator(EARLIEST_DAY, message=DAY_OUT_OF_RANGE),
     MaxValueValidator(LATEST_DAY, message=DAY_OUT_OF_RANGE),
 ]
+
+
+def text_limited(verbose_name, limit, **options):
+    """A text field holding at most `limit` characters, in forms, the admin and imports
+    alike: a pasted notice fits, a megabyte of text does not."""
+    return models.TextField(
+        verbose_name, max_length=limit, validators=[MaxLengthValidator(limit)], **options
+    )
 
 
 def in_subtree_q(union, field="path"):
@@ -229,7 +237,7 @@ class Directive(Versioned):
         help_text=_("Leave empty to date it on the day it is issued."),
         validators=DAY_VALIDATORS,
     )
-    body = models.TextField(_("text"), blank=True)
+    body = text_limited(_("text"), 50_000, blank=True)
     state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.DRAFT)
     recipient_mode = models.CharField(
         _("recipients"),
@@ -343,7 +351,7 @@ class Requirement(models.Model):
     )
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     title = models.CharField(_("title"), max_length=200)
-    description = models.TextField(_("description"), blank=True)
+    description = text_limited(_("description"), 5_000, blank=True)
     due_on = models.DateField(_("due on"), validators=DAY_VALIDATORS)
     position = models.PositiveSmallIntegerField(_("order"), default=0)
     # The topmost requirement it passes on (itself when it has no source), and the keys of

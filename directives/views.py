@@ -4,6 +4,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -213,7 +214,17 @@ def directive_acknowledge(request, pk):
         assignment = Assignment.objects.for_tasks().get(pk=assignment.pk)
         return render(request, "includes/_task_row.html", {"assignment": assignment})
     messages.success(request, _("Receipt acknowledged."))
-    return redirect(request.POST.get("next") or "tasks")
+    return redirect(safe_next(request, "tasks"))
+
+
+def safe_next(request, default):
+    """The page the form asks to go back to, if it is one of this site's; else `default`."""
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
 
 
 @login_required

@@ -6,7 +6,7 @@ from directives.models import Figure, Requirement
 from directives.spreadsheets.files import FORMATS_BY_EXTENSION, check_size
 from directives.uploads import ACCEPT_ATTRIBUTE, display_name, validate_upload
 
-from .models import ProgressEntry, RequirementStatus, Submission
+from .models import REPORT_LIMIT, ProgressEntry, RequirementStatus, Submission
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -82,7 +82,10 @@ class ProgressEntryForm(VersionCheckMixin, forms.ModelForm):
 
 class ReportForm(VersionCheckMixin, forms.Form):
     text = forms.CharField(
-        label=_("Report"), widget=forms.Textarea(attrs={"rows": 14}), required=False
+        label=_("Report"),
+        widget=forms.Textarea(attrs={"rows": 14}),
+        required=False,
+        max_length=REPORT_LIMIT,
     )
     files = MultipleFileField(label=_("Attachments"))
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
@@ -90,7 +93,8 @@ class ReportForm(VersionCheckMixin, forms.Form):
     def __init__(self, *args, report, requirements, **kwargs):
         super().__init__(*args, **kwargs)
         self.instance = report
-        values = {(f.requirement_id, f.figure): f.value for f in report.figures.all()}
+        figures = report.figures.all() if report.pk else []  # a report not yet begun
+        values = {(f.requirement_id, f.figure): f.value for f in figures}
         self.fields["text"].initial = report.text
         self.fields["version"].initial = report.version
         self.figure_groups = []
@@ -126,6 +130,7 @@ class ReviewForm(forms.Form):
     comment = forms.CharField(
         label=_("Comment"),
         required=False,
+        max_length=Submission._meta.get_field("comment").max_length,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Required when returning: tell the union what to change."),
     )

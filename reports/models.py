@@ -17,8 +17,12 @@ from directives.models import (
     Requirement,
     StoredFile,
     Versioned,
+    text_limited,
 )
 from directives.spreadsheets.resources import RowError
+
+# The most a report back may hold, in characters.
+REPORT_LIMIT = 50_000
 
 
 class RequirementStatus(models.TextChoices):
@@ -86,7 +90,7 @@ class ProgressEntry(Versioned):
         verbose_name=_("requirement"),
     )
     occurred_on = models.DateField(_("date of the activity"), validators=DAY_VALIDATORS)
-    narrative = models.TextField(_("what was done"))
+    narrative = text_limited(_("what was done"), 10_000)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -185,7 +189,7 @@ class Report(Versioned):
         ACCEPTED = "accepted", _("Accepted")
 
     assignment = models.OneToOneField(Assignment, on_delete=models.CASCADE, related_name="report")
-    text = models.TextField(_("report"), blank=True)
+    text = text_limited(_("report"), REPORT_LIMIT, blank=True)
     state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.DRAFT)
     first_submitted_at = models.DateTimeField(_("first submitted at"), null=True, blank=True)
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
@@ -258,7 +262,7 @@ class Submission(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     decision = models.CharField(_("decision"), max_length=16, choices=Decision.choices, blank=True)
-    comment = models.TextField(_("reviewer's comment"), blank=True)
+    comment = text_limited(_("reviewer's comment"), 5_000, blank=True)
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"

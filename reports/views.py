@@ -171,8 +171,12 @@ def report_edit(request, pk):
     assignment, acts = assignment_for_user(request, pk)
     if request.method == "POST" and not acts:
         raise PermissionDenied
-    if acts:
+    if acts and request.method == "POST":
         report = services.report_for(assignment)
+    elif acts:
+        # Opening the page writes nothing: the report begins with its first save.
+        report = Report.objects.filter(assignment=assignment).first()
+        report = report or Report(assignment=assignment)
     else:
         report = readable_reports(request.user, Report.objects.filter(assignment=assignment))
         report = report.first()
@@ -208,15 +212,24 @@ def report_edit(request, pk):
             "timeliness": report_timeliness_of(assignment),
             "form": form,
             "acts": acts,
-            "submissions": report.submissions.select_related("submitted_by", "reviewed_by")
-            .prefetch_related("attachments")
-            .all(),
-            "attachments": report.attachments.filter(removed_at__isnull=True),
-            "history": report.history.select_related("history_user")[:50],
+            **report_records(report),
             **roll_up_context(assignment, requirements),
         },
         status=form.status_code,
     )
+
+
+def report_records(report):
+    """The report's submitted versions, files and history, none for a report not begun."""
+    if report.pk is None:
+        return {"submissions": [], "attachments": [], "history": []}
+    return {
+        "submissions": report.submissions.select_related("submitted_by", "reviewed_by")
+        .prefetch_related("attachments")
+        .all(),
+        "attachments": report.attachments.filter(removed_at__isnull=True),
+        "history": report.history.select_related("history_user")[:50],
+    }
 
 
 def roll_up_context(assignment, requirements):

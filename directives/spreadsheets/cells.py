@@ -48,6 +48,9 @@ def spreadsheet_text(value):
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     text = str(value).strip()
+    if "\x00" in text:
+        # The forms refuse it too, and PostgreSQL cannot store it.
+        raise ValueError(_("The cell holds a NUL character, which text may not contain."))
     if text.startswith("'") and text[1:].startswith(FORMULA_STARTS):
         text = text[1:]
     return text

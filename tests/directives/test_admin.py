@@ -137,8 +137,15 @@ def test_administrator_cannot_open_or_change_a_union_outside(tree, edu_admin, lo
     assert posted.status_code == 302 and posted.url == reverse("admin:index")
     assert Union.objects.get(pk=tree.qingdao.pk).name == "青岛市总工会"
     assert shape() == before
+    # The history of a union outside answers as a missing one does: nothing tells it exists.
     history = reverse("admin:directives_union_history", args=[tree.qingdao.pk])
-    assert client.get(history).status_code == 403
+    missing = reverse("admin:directives_union_history", args=[999999])
+    assert client.get(history).status_code == client.get(missing).status_code == 404
+    record = tree.qingdao.history.latest()
+    version = reverse(
+        "admin:directives_union_simple_history", args=[tree.qingdao.pk, record.history_id]
+    )
+    assert client.get(version).status_code == 404
 
 
 def test_autocomplete_offers_only_the_subtree(tree, edu_admin, login):

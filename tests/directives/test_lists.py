@@ -54,6 +54,25 @@ def test_acknowledging_through_htmx_returns_the_row(login, people, edu_directive
     assert assignment.history.filter(acknowledged_by=people.sdu_staff).exists()
 
 
+@pytest.mark.parametrize(
+    ("next_page", "expected"),
+    [
+        ("/directives/", "/directives/"),
+        ("https://evil.example/", "/tasks/"),
+        ("//evil.example/", "/tasks/"),
+        ("", "/tasks/"),
+    ],
+)
+def test_acknowledging_goes_back_only_to_a_page_of_this_site(
+    login, people, edu_directive, next_page, expected
+):
+    response = login(people.sdu_staff).post(
+        reverse("directive_acknowledge", args=[edu_directive.pk]), {"next": next_page}
+    )
+    assert response.status_code == 302
+    assert response.url == expected
+
+
 def test_a_second_acknowledgement_keeps_the_first(login, people, edu_directive, tree):
     login(people.sdu_staff).post(reverse("directive_acknowledge", args=[edu_directive.pk]))
     first = edu_directive.assignments.get(recipient=tree.sdu).acknowledged_at

@@ -303,3 +303,16 @@ def test_an_activity_dated_in_the_future_is_saved_with_a_warning(
     warnings = [str(m) for m in response.context["messages"] if m.level_tag == "warning"]
     assert len(warnings) == 1 and "2015年10月25日" in warnings[0]
     assert on_the_day.status_code == 302
+
+
+def test_a_narrative_over_ten_thousand_characters_is_a_form_error(
+    client, people, assignment, study
+):
+    client.force_login(people.sdu_staff)
+
+    response = client.post(add_url(assignment, study), entry_data(narrative="学" * 10_001))
+    fits = client.post(add_url(assignment, study), entry_data(narrative="学" * 10_000))
+
+    assert "narrative" in response.context["form"].errors
+    assert fits.status_code == 302
+    assert ProgressEntry.objects.get().narrative == "学" * 10_000

@@ -332,3 +332,21 @@ def test_the_unions_own_page_says_when_its_report_is_overdue(
     badge = re.search(r'data-report-timeliness="(\w+)"', page)
     assert (badge.group(1) if badge else None) == timeliness
     assert 'data-report-state="none"' in page
+
+
+def test_opening_the_report_page_writes_nothing(unit, assignment):
+    """A report begins with its first save, not when someone looks at the page."""
+    response = unit.get(edit_url(assignment))
+
+    assert response.status_code == 200
+    assert not Report.objects.exists()
+    assert not Report.history.exists()
+    write(unit, assignment, "第一稿")
+    assert Report.objects.get(assignment=assignment).text == "第一稿"
+
+
+def test_a_report_over_fifty_thousand_characters_is_a_form_error(unit, assignment):
+    response = write(unit, assignment, "报" * 50_001)
+
+    assert "text" in response.context["form"].errors
+    assert not Report.objects.exclude(text="").exists()

@@ -194,3 +194,22 @@ def test_report_exports_hide_other_units_drafts(sdu_assignment, edu_directive, p
     exported = ReportResource(user=people.edu).export().dict[0]
     assert exported["State"] == "Submitted"
     assert isinstance(exported["Submitted at"], datetime.datetime)
+
+
+def test_a_nul_character_or_an_overlong_narrative_is_a_row_error(edu_directive, people):
+    """The forms refuse both; PostgreSQL would refuse NUL with an error of its own."""
+    rows = [
+        ["SD-EDU", NUMBER, "SDU", 1, "2015-10-08", "学习\x00会议精神", 1, 10],
+        ["SD-EDU", NUMBER, "SDU", 1, "2015-10-09", "学" * 10_001, 1, 10],
+    ]
+    outcome = run_import(
+        ProgressEntryResource(user=people.sdu_staff),
+        "进展.csv",
+        csv_bytes([ENTRY_HEADERS, *rows]),
+    )
+
+    assert [(row, column) for row, column, _message in problems(outcome)] == [
+        (2, "What was done"),
+        (3, "What was done"),
+    ]
+    assert entries() == []
