@@ -10,6 +10,10 @@ import openpyxl
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
+ODT = "application/vnd.oasis.opendocument.text"
+ODS = "application/vnd.oasis.opendocument.spreadsheet"
+ODP = "application/vnd.oasis.opendocument.presentation"
 OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 PDF = (
@@ -34,6 +38,20 @@ def png_bytes():
     return (
         b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
     )
+
+
+# A 1x1 GIF.
+GIF = (
+    b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff"
+    b",\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;"
+)
+# The start of a JPEG (JFIF) and of a WebP picture, which is what the checks read; neither
+# is a picture a viewer could draw.
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xd9"
+WEBP = b"RIFF\x1a\x00\x00\x00WEBPVP8L\x0d\x00\x00\x00/\x00\x00\x00" + bytes(10)
+# A Windows program's first bytes (MZ, then the PE header it points to) and a Linux one's.
+EXE = b"MZ\x90\x00\x03" + bytes(55) + b"\x40\x00\x00\x00" + b"PE\x00\x00\x4c\x01" + bytes(64)
+ELF = b"\x7fELF\x02\x01\x01" + bytes(9) + b"\x02\x00\x3e\x00" + bytes(48)
 
 
 def zip_bytes(entries):
@@ -66,6 +84,38 @@ def docx_bytes():
     )
 
 
+def pptx_bytes():
+    return zip_bytes(
+        {
+            "[Content_Types].xml": (
+                '<?xml version="1.0" encoding="UTF-8"?>'
+                '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+                '<Override PartName="/ppt/presentation.xml" ContentType="application/'
+                'vnd.openxmlformats-officedocument.presentationml.presentation.main+xml"/>'
+                "</Types>"
+            ),
+            "_rels/.rels": "<Relationships/>",
+            "ppt/presentation.xml": "<p:presentation/>",
+        }
+    )
+
+
+def odf_bytes(mimetype):
+    """An OpenDocument file: its mimetype first and stored, as the format requires."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        stamp = (2015, 9, 24, 0, 0, 0)
+        archive.writestr(zipfile.ZipInfo("mimetype", stamp), mimetype, zipfile.ZIP_STORED)
+        archive.writestr(
+            zipfile.ZipInfo("META-INF/manifest.xml", stamp),
+            '<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:'
+            f'manifest:1.0"><manifest:file-entry manifest:media-type="{mimetype}" '
+            'manifest:full-path="/"/></manifest:manifest>',
+        )
+        archive.writestr(zipfile.ZipInfo("content.xml", stamp), "<office:document-content/>")
+    return buffer.getvalue()
+
+
 def xlsx_bytes():
     workbook = openpyxl.Workbook()
     workbook.active.append(["单位", "学习次数"])
@@ -75,8 +125,43 @@ def xlsx_bytes():
     return buffer.getvalue()
 
 
-def ole_bytes():
-    return OLE_SIGNATURE + b"\x00" * 4088
+def ole_bytes(stream="WordDocument", content=b""):
+    """A compound file, the container of .doc .xls .ppt .wps .et .dps, holding one stream.
+
+    Version 3, 512-byte sectors: the header, one sector of allocation table, one of
+    directory (the root and the stream), then the stream, padded to the 4096 bytes from
+    which a stream lies in whole sectors rather than in the root's mini stream.
+    """
+    free, end, fat_sector = 0xFFFFFFFF, 0xFFFFFFFE, 0xFFFFFFFD
+    content = content.ljust(4096, b"\x00")
+    sectors = -(-len(content) // 512)
+    header = (
+        OLE_SIGNATURE
+        + bytes(16)
+        + struct.pack("<5H", 0x3E, 3, 0xFFFE, 9, 6)
+        + bytes(6)
+        + struct.pack("<9I", 0, 1, 1, 0, 4096, end, 0, end, 0)
+        + struct.pack("<109I", 0, *[free] * 108)
+    )
+    fat = [fat_sector, end, *range(3, 2 + sectors), end]
+    fat += [free] * (128 - len(fat))
+
+    def entry(name="", kind=0, child=free, start=0, size=0):
+        encoded = (name + "\0").encode("utf-16-le") if name else b""
+        return (
+            encoded.ljust(64, b"\x00")
+            + struct.pack("<HBB3I", len(encoded), kind, 1, free, free, child)
+            + bytes(36)
+            + struct.pack("<IQ", start, size)
+        )
+
+    directory = (
+        entry("Root Entry", 5, child=1, start=end)
+        + entry(stream, 2, start=2, size=len(content))
+        + entry()
+        + entry()
+    )
+    return header + struct.pack("<128I", *fat) + directory + content.ljust(sectors * 512, b"\x00")
 
 
 def sheet_bytes(rows):

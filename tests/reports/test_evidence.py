@@ -1,8 +1,8 @@
 """Evidence on progress entries and attachments on reports: accepted, refused, served, kept.
 
-Files are checked by their bytes; one bad file refuses the whole form, so nothing of it
-is saved; names are kept for display only; a submitted version keeps its attachments
-even after the unit removes one from the report.
+Files are checked by their bytes and their names; one bad file refuses the whole form,
+so nothing of it is saved; names are kept for display only; a submitted version keeps its
+attachments even after the unit removes one from the report.
 """
 
 from pathlib import Path
@@ -21,15 +21,23 @@ from tests.reports.conftest import stored_files, streamed
 
 NARRATIVE = "组织全校教职工集中学习，签到表和现场照片附后。"
 REPORT_TEXT = "山东大学工会关于学习贯彻会议精神情况的报告。"
-NOT_A_TYPE = (
-    "This kind of file is not accepted. Upload an image, a PDF, or a Word, Excel or WPS document."
+ACCEPTED_KINDS = (
+    "Accepted are PDF files, images (.jpg .jpeg .png .gif .webp), office documents from "
+    "Word, Excel, PowerPoint, WPS or LibreOffice (.doc .docx .xls .xlsx .ppt .pptx .wps .et "
+    ".dps .odt .ods .odp), plain text (.txt) and .zip archives."
 )
+NOT_A_TYPE = "This kind of file is not accepted. %(accepted)s"
+NAME_REFUSED = "Files ending in .%(extension)s are not accepted. %(accepted)s"
 
 
 def chinese(message, **params):
     with translation.override("zh-hans"):
         text = translation.gettext(message)
         return text % params if params else text
+
+
+def refusal(message, **params):
+    return chinese(message, accepted=chinese(ACCEPTED_KINDS), **params)
 
 
 def entry_url(assignment):
@@ -140,15 +148,32 @@ REFUSED = [
     pytest.param(
         "现场照片.jpg",
         b"<!DOCTYPE html><html><body><script>alert(document.cookie)</script></body></html>",
-        lambda: chinese(NOT_A_TYPE),
+        lambda: refusal(NOT_A_TYPE),
         id="html-named-jpg",
     ),
     pytest.param(
         "标志.png",
         b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)">'
         b'<rect width="10" height="10"/></svg>',
-        lambda: chinese(NOT_A_TYPE),
+        lambda: refusal(NOT_A_TYPE),
         id="svg-named-png",
+    ),
+    pytest.param(
+        "学习现场.html",
+        png_bytes(),
+        lambda: refusal(NAME_REFUSED, extension="html"),
+        id="png-named-html",
+    ),
+    pytest.param(
+        "学习现场.pdf",
+        png_bytes(),
+        lambda: chinese(
+            "The content of the file does not match its name ending in .%(extension)s; "
+            "for this content the name must end in %(expected)s.",
+            extension="pdf",
+            expected=".png",
+        ),
+        id="png-named-pdf",
     ),
 ]
 
