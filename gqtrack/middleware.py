@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, transaction
 from django.utils import translation
 
 
@@ -23,3 +24,32 @@ class LanguageMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
         return response
+
+
+class WriteTransactionMiddleware:
+    """Run each request that may write in one transaction, as ATOMIC_REQUESTS would, and
+    pages that only read without one.
+
+    On SQLite a transaction takes the database's write lock when it begins (IMMEDIATE, so
+    that two writers queue up instead of one failing half-way), and ATOMIC_REQUESTS opened
+    one for every request: a long import then kept every reader waiting until "database is
+    locked". Reads in WAL mode need no lock at all. Views marked
+    `transaction.non_atomic_requests` are left alone, as Django leaves them. Keep this
+    middleware last, so that the view runs inside the transaction and nothing else does.
+    """
+
+    READING = {"GET", "HEAD", "OPTIONS"}
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if request.method in self.READING:
+            return None
+        if DEFAULT_DB_ALIAS in getattr(view_func, "_non_atomic_requests", set()):
+            return None
+        with transaction.atomic():
+            return view_func(request, *view_args, **view_kwargs)

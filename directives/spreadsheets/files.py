@@ -188,7 +188,8 @@ def estimate_rows(upload):
     data = upload.read(settings.IMPORT_MAX_BYTES + 1)
     upload.seek(0)
     if extension == "csv":
-        return max(data.count(b"\n") + (not data.endswith(b"\n")) - 1, 0)
+        # Lines end in \r\n, \n or, from old Mac and some WPS exports, \r alone.
+        return max(len(data.splitlines()) - 1, 0)
     import openpyxl
 
     try:

@@ -247,13 +247,14 @@ def test_the_list_of_imports_takes_the_same_queries_however_long(
         post_file(
             client, "unions", f"{n}.csv", units_csv([f"X-{n}", "新单位", "", "基层工会", "NOPE"])
         )
-    with django_assert_num_queries(8):
+    # Reading pages open no transaction, so no savepoint queries either.
+    with django_assert_num_queries(6):
         client.get(reverse("import_list"))
     for n in range(3, 20):
         post_file(
             client, "unions", f"{n}.csv", units_csv([f"X-{n}", "新单位", "", "基层工会", "SDU"])
         )
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(6):
         page = client.get(reverse("import_list"))
     assert len(page.context["page"].object_list) == 20
 
