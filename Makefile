@@ -14,6 +14,7 @@ UNITS ?= 10000
 # The background worker (big imports and exports) runs beside runserver and stops with it.
 run: setup
 	$(PY) manage.py loaddemo --if-empty
+	$(PY) manage.py prune_spreadsheet_jobs
 	$(PY) manage.py db_worker --no-reload --no-startup-delay & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	$(PY) manage.py runserver $(HOST)

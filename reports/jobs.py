@@ -7,9 +7,12 @@ the caller: `reports.tasks` looks it up by the job's kind.
 
 import datetime
 import logging
+import os
+import socket
 import tempfile
 
 from django.core.files import File
+from django.core.files.storage import default_storage
 from django.db import DatabaseError, connection, connections
 from django.utils import timezone
 
@@ -79,7 +82,8 @@ def job_run(job, work):
     """Run `work(job)`, which returns the outcome to keep, with the job's state and times
     around it. Never raises: a crash fails the job and is logged."""
     job.state, job.started_at, job.rows_done = SpreadsheetJob.State.RUNNING, timezone.now(), None
-    job.save(update_fields=["state", "started_at", "rows_done"])
+    job.runner = this_process()
+    job.save(update_fields=["state", "started_at", "rows_done", "runner"])
     try:
         job.outcome = work(job)
     except Exception:
@@ -202,13 +206,55 @@ class ProgressWriter:
             self.close()
 
 
+# --- Runs whose process died ------------------------------------------------------------
+
+
+def this_process():
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def process_alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # alive, run by another user
+    return True
+
+
+def jobs_fail_abandoned(jobs=None):
+    """Mark failed the running jobs (of `jobs`, by default all) whose process on this
+    machine is gone: a worker or server killed mid-run. Their import wrote nothing (it is
+    one transaction); the user uploads the file again. Jobs run on other machines are
+    left to those machines, and to `jobs_prune`'s stale hours. Return how many."""
+    host = socket.gethostname()
+    jobs = SpreadsheetJob.objects.all() if jobs is None else jobs
+    running = jobs.filter(state=SpreadsheetJob.State.RUNNING, runner__startswith=f"{host}:")
+    dead = [
+        pk
+        for pk, runner in running.values_list("pk", "runner")
+        if runner.rpartition(":")[2].isdigit() and not process_alive(int(runner.rpartition(":")[2]))
+    ]
+    if not dead:
+        return 0
+    logger.warning("Spreadsheet jobs %s: their process is gone, marked failed", dead)
+    return SpreadsheetJob.objects.filter(pk__in=dead, state=SpreadsheetJob.State.RUNNING).update(
+        state=SpreadsheetJob.State.FAILED, finished_at=timezone.now()
+    )
+
+
 # --- Pruning --------------------------------------------------------------------------------
 
 
 def jobs_prune(*, days, stale_hours):
-    """Delete jobs older than `days` with their files, and call failed the jobs queued or
-    running for more than `stale_hours` (their worker died). Return both counts."""
+    """Delete jobs older than `days` with their files, call failed the jobs queued or
+    running for more than `stale_hours` (their worker died) and those whose process on
+    this machine is gone, and delete the files no job holds (a server killed between
+    storing an upload and creating its job). Return the counts: jobs deleted, jobs
+    failed, files deleted."""
     now = timezone.now()
+    abandoned = jobs_fail_abandoned()
     failed = SpreadsheetJob.objects.filter(
         state__in=[SpreadsheetJob.State.QUEUED, SpreadsheetJob.State.RUNNING],
         created_at__lt=now - datetime.timedelta(hours=stale_hours),
@@ -220,4 +266,41 @@ def jobs_prune(*, days, stale_hours):
         job.output.delete(save=False)
         job.delete()
         deleted += 1
-    return deleted, failed
+    return deleted, failed + abandoned, orphans_delete(older_than=now - ORPHAN_AFTER)
+
+
+# A stored file younger than this may belong to an upload still being handled.
+ORPHAN_AFTER = datetime.timedelta(hours=1)
+
+
+def orphans_delete(*, older_than):
+    """Delete the files under the jobs' folders that no job holds, if older than
+    `older_than`. Return how many."""
+    held = set()
+    for file, output in SpreadsheetJob.objects.values_list("file", "output"):
+        held.update(name for name in (file, output) if name)
+    deleted = 0
+    for folder in (f"{direction}s" for direction in SpreadsheetJob.Direction.values):
+        for name in stored_files(folder):
+            if name in held:
+                continue
+            try:
+                modified = default_storage.get_modified_time(name)
+            except (OSError, NotImplementedError):
+                continue
+            if modified < older_than:
+                default_storage.delete(name)
+                deleted += 1
+    return deleted
+
+
+def stored_files(folder):
+    """Every file's name beneath a folder of the storage, at any depth."""
+    try:
+        folders, files = default_storage.listdir(folder)
+    except (FileNotFoundError, NotADirectoryError):
+        return
+    for name in files:
+        yield f"{folder}/{name}"
+    for sub in folders:
+        yield from stored_files(f"{folder}/{sub}")

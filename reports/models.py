@@ -474,6 +474,8 @@ class SpreadsheetJob(models.Model):
     parameters = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    # "host:pid" of the process running it, to tell a run whose process died.
+    runner = models.CharField(max_length=100, blank=True, editable=False)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     objects = SpreadsheetJobQuerySet.as_manager()

@@ -121,7 +121,9 @@ def import_job_progress(request, pk):
 
 def job_progress(request, job):
     """The bar of a job still running, or a refresh of its page once it is over; for
-    imports and exports alike."""
+    imports and exports alike. A run whose process died is over: failed."""
+    if jobs.jobs_fail_abandoned(SpreadsheetJob.objects.filter(pk=job.pk)):
+        job.refresh_from_db()
     if job.finished:
         return HttpResponseClientRefresh()
     return render(request, "includes/_job_progress.html", {"job": job})

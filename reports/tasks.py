@@ -28,6 +28,8 @@ def job_run_now(job):
 @task()
 def run_spreadsheet_job(job_id):
     """Run a job the worker was given (see `job_start`)."""
+    # A worker restarted after being killed first says so on what the dead one left.
+    jobs.jobs_fail_abandoned()
     job = SpreadsheetJob.objects.filter(pk=job_id).first()
     if job is not None:
         job_run_now(job)

@@ -6,8 +6,9 @@ from reports.jobs import jobs_prune
 
 class Command(BaseCommand):
     help = _(
-        "Delete import and export jobs older than --days, with their files, and mark jobs "
-        "stuck for more than --stale-hours as failed. Run it daily."
+        "Delete import and export jobs older than --days, with their files, mark jobs "
+        "stuck for more than --stale-hours or whose process died as failed, and delete "
+        "files no job holds. Run it daily."
     )
 
     def add_arguments(self, parser):
@@ -15,8 +16,11 @@ class Command(BaseCommand):
         parser.add_argument("--stale-hours", type=int, default=6)
 
     def handle(self, *args, days, stale_hours, **options):
-        deleted, failed = jobs_prune(days=days, stale_hours=stale_hours)
+        deleted, failed, orphans = jobs_prune(days=days, stale_hours=stale_hours)
         self.stdout.write(
-            _("%(deleted)d old jobs deleted, %(failed)d stuck jobs marked failed.")
-            % {"deleted": deleted, "failed": failed}
+            _(
+                "%(deleted)d old jobs deleted, %(failed)d stuck jobs marked failed, "
+                "%(orphans)d files of no job deleted."
+            )
+            % {"deleted": deleted, "failed": failed, "orphans": orphans}
         )
