@@ -1,11 +1,12 @@
 """Signing in: password guessing is locked out (django-axes) on the app's login and the
-admin's, and administrators unlock.
+admin's; administrators unlock; users change their password or reset it by e-mail.
 
 Every login here goes through the real form, with the request's address set, because the
 lockout is kept per user name and address.
 """
 
 import datetime
+import re
 from io import StringIO
 
 import pytest
@@ -192,3 +193,134 @@ def test_only_superusers_see_the_attempts(client, people):
     response = client.get(reverse("admin:axes_accessattempt_changelist"))
 
     assert response.status_code == 403
+
+
+# --- Password change ---------------------------------------------------------------------
+
+NEW_PASSWORD = "Xin-mima-2024!"
+
+
+def change_password(client, old):
+    return client.post(
+        reverse("password_change"),
+        {"old_password": old, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+    )
+
+
+def test_the_header_links_to_the_password_change(login, people):
+    page = login(people.sdu_staff).get(reverse("tasks")).content.decode()
+
+    assert f'href="{reverse("password_change")}"' in page
+    assert "修改密码" in page
+
+
+def test_the_password_change_needs_a_signed_in_user(client, db):
+    response = client.get(reverse("password_change"))
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_the_password_change_page_is_in_chinese(login, people):
+    page = login(people.sdu_staff).get(reverse("password_change")).content.decode()
+
+    assert "修改密码" in page
+    assert "旧密码" in page
+    assert 'class="form-control"' in page
+
+
+def test_the_password_change_requires_the_old_password(login, people):
+    client = login(people.sdu_staff)
+
+    response = change_password(client, "not-the-old-one")
+
+    assert response.status_code == 200
+    assert "旧密码不正确" in response.content.decode()
+    people.sdu_staff.refresh_from_db()
+    assert people.sdu_staff.check_password(PASSWORD)
+
+
+def test_the_password_change_sets_the_new_password(login, people):
+    client = login(people.sdu_staff)
+
+    response = change_password(client, PASSWORD)
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("password_change_done")
+    done = client.get(response["Location"])
+    assert "密码已修改" in done.content.decode()
+    people.sdu_staff.refresh_from_db()
+    assert people.sdu_staff.check_password(NEW_PASSWORD)
+
+
+# --- Password reset by e-mail ---------------------------------------------------------------
+
+
+@pytest.fixture
+def staff_with_address(people):
+    people.sdu_staff.email = "zhang@sdu.example.org"
+    people.sdu_staff.save()
+    return people.sdu_staff
+
+
+def test_the_login_page_links_to_the_password_reset(client, db):
+    page = client.get(reverse("login")).content.decode()
+
+    assert f'href="{reverse("password_reset")}"' in page
+    assert "忘记密码？" in page
+
+
+def test_the_reset_mails_one_link_that_sets_a_new_password(client, staff_with_address, mailoutbox):
+    response = client.post(reverse("password_reset"), {"email": "Zhang@sdu.example.org"})
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("password_reset_done")
+    assert len(mailoutbox) == 1
+    mail = mailoutbox[0]
+    assert mail.to == ["zhang@sdu.example.org"]
+    assert mail.subject == "设置工会督办的新密码"
+    assert "sdu_staff" in mail.body
+    assert "忽略本邮件" in mail.body
+    link = re.search(r"https?://testserver(/accounts/reset/\S+/)", mail.body).group(1)
+
+    form = client.get(link, follow=True)
+    assert "设置新密码" in form.content.decode()
+    set_password = form.redirect_chain[-1][0]
+    response = client.post(
+        set_password, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}
+    )
+
+    assert response["Location"] == reverse("password_reset_complete")
+    staff_with_address.refresh_from_db()
+    assert staff_with_address.check_password(NEW_PASSWORD)
+    assert log_in(client, "sdu_staff", NEW_PASSWORD).status_code == 302
+    # The link works once.
+    used = client.get(link, follow=True)
+    assert "链接已失效" in used.content.decode()
+
+
+def test_an_unknown_address_reveals_nothing(client, staff_with_address, mailoutbox):
+    known = client.post(reverse("password_reset"), {"email": "zhang@sdu.example.org"})
+    unknown = client.post(reverse("password_reset"), {"email": "nobody@example.org"})
+
+    assert len(mailoutbox) == 1
+    assert (unknown.status_code, unknown["Location"]) == (known.status_code, known["Location"])
+
+
+def test_the_reset_pages_are_in_chinese(client, db):
+    form = client.get(reverse("password_reset")).content.decode()
+    done = client.get(reverse("password_reset_done")).content.decode()
+    complete = client.get(reverse("password_reset_complete")).content.decode()
+
+    assert "忘记密码？" in form
+    assert "电子邮件" in form
+    assert "请查收邮件" in done
+    assert "新密码已设置" in complete
+
+
+def test_a_forged_reset_link_is_refused(client, staff_with_address):
+    response = client.get(
+        reverse("password_reset_confirm", args=["MQ", "not-a-token"]), follow=True
+    )
+
+    assert "链接已失效" in response.content.decode()
