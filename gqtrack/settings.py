@@ -151,6 +151,7 @@ AUTHENTICATION_BACKENDS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+CSRF_FAILURE_VIEW = "gqtrack.views.csrf_failure"
 
 # --- Password guessing (django-axes; see docs/deployment.md) --------------------------
 # After AXES_FAILURE_LIMIT wrong passwords for one user name from one address, that user

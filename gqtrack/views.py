@@ -1,5 +1,5 @@
 """Pages of the project rather than of an app: the answer to a login that is locked out
-(django-axes calls `locked_out`)."""
+(django-axes calls `locked_out`) and to a form refused by the CSRF check."""
 
 from django.conf import settings
 from django.shortcuts import render
@@ -50,4 +50,12 @@ def locked_out(request, response=None, credentials=None):
         "registration/locked_out.html",
         {"minutes": minutes},
         status=settings.AXES_HTTP_RESPONSE_CODE,
+    )
+
+
+def csrf_failure(request, reason=""):
+    """A form refused by the CSRF check (CSRF_FAILURE_VIEW), in the user's language and
+    the app's frame; Django's reason shows in small print while DEBUG is on."""
+    return render(
+        request, "403_csrf.html", {"reason": reason if settings.DEBUG else ""}, status=403
     )
