@@ -5,6 +5,7 @@ to the console and files stored under ./media. Production sets at least SECRET_K
 DEBUG=false, ALLOWED_HOSTS and DATABASE_URL; see docs/deployment.md.
 """
 
+import datetime
 import os
 from pathlib import Path
 
@@ -26,14 +27,18 @@ def envbool(name, default):
     raise ImproperlyConfigured(f"{name} must be true or false, not {value!r}")
 
 
-def envint(name, default):
+def envint(name, default, minimum=None):
     value = os.environ.get(name)
     if value is None or value == "":
         return default
     try:
-        return int(value)
+        number = int(value)
     except ValueError:
-        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from None
+        number = None
+    if number is None or (minimum is not None and number < minimum):
+        at_least = "" if minimum is None else f" of at least {minimum}"
+        raise ImproperlyConfigured(f"{name} must be a whole number{at_least}, not {value!r}")
+    return number
 
 
 def envlist(name, default):
@@ -69,6 +74,7 @@ INSTALLED_APPS = [
     "simple_history",
     "django_tasks",
     "django_tasks_db",
+    "gqtrack.apps.AxesConfig",
     "directives",
     "reports",
 ]
@@ -85,6 +91,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last but one, as django-axes asks: turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
+    # Last of all: only the view runs in its transaction (it wraps nothing but the view).
     "gqtrack.middleware.WriteTransactionMiddleware",
 ]
 
@@ -138,9 +147,31 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = [
+    # First, as django-axes asks: refuses a locked-out user name before any password check.
+    "axes.backends.AxesBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+CSRF_FAILURE_VIEW = "gqtrack.views.csrf_failure"
+
+# --- Password guessing (django-axes; see docs/deployment.md) --------------------------
+# After AXES_FAILURE_LIMIT wrong passwords for one user name from one address, that user
+# name is refused from that address for AXES_COOLOFF_MINUTES, on the app's login and the
+# admin's alike; a further try starts the wait again. Colleagues behind the same office
+# address are not affected. AXES_COOLOFF_MINUTES=0 locks until an administrator unlocks.
+AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", 5, minimum=1)
+_cooloff_minutes = envint("AXES_COOLOFF_MINUTES", 15, minimum=0)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=_cooloff_minutes) if _cooloff_minutes else None
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# Every failure is also kept in a log of its own (up to 1,000 a user name), which a reset
+# leaves alone: the admin shows who tried what and when, also after an unlock.
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_HTTP_RESPONSE_CODE = 429  # Too Many Requests
+AXES_LOCKOUT_CALLABLE = "gqtrack.views.locked_out"
 
 # --- Language and time --------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"

@@ -34,12 +34,23 @@ SETTINGS_VARIABLES = (
     "LOG_LEVEL",
     "SESSION_COOKIE_AGE",
 )
-SETTINGS_PREFIXES = ("DJANGO_", "EMAIL_", "AWS_", "SECURE_", "SESSION_COOKIE_", "CSRF_COOKIE_")
+SETTINGS_PREFIXES = (
+    "DJANGO_",
+    "EMAIL_",
+    "AWS_",
+    "SECURE_",
+    "SESSION_COOKIE_",
+    "CSRF_COOKIE_",
+    "AXES_",
+)
 
 PRINT_SETTINGS = (
     "import json, django; django.setup(); from django.conf import settings; "
     "print(json.dumps({'databases': settings.DATABASES, 'storages': settings.STORAGES, "
-    "'debug': settings.DEBUG, 'email_port': settings.EMAIL_PORT}, default=str))"
+    "'debug': settings.DEBUG, 'email_port': settings.EMAIL_PORT, "
+    "'axes_failure_limit': settings.AXES_FAILURE_LIMIT, "
+    "'axes_cooloff': settings.AXES_COOLOFF_TIME and settings.AXES_COOLOFF_TIME.total_seconds()}, "
+    "default=str))"
 )
 
 
@@ -112,7 +123,14 @@ def test_development_runs_without_a_secret_key(tmp_path):
 
 @pytest.mark.parametrize(
     ("variable", "value"),
-    [("DEBUG", "maybe"), ("EMAIL_PORT", "abc"), ("UPLOAD_MAX_BYTES", "20MB")],
+    [
+        ("DEBUG", "maybe"),
+        ("EMAIL_PORT", "abc"),
+        ("UPLOAD_MAX_BYTES", "20MB"),
+        ("AXES_FAILURE_LIMIT", "five"),
+        ("AXES_FAILURE_LIMIT", "0"),
+        ("AXES_COOLOFF_MINUTES", "-1"),
+    ],
 )
 def test_a_bad_value_is_refused_by_name(tmp_path, variable, value):
     result = run_django(["-c", "import django; django.setup()"], tmp_path, **{variable: value})
@@ -126,6 +144,24 @@ def test_a_bad_value_is_refused_by_name(tmp_path, variable, value):
 
 def test_email_port_is_read_as_a_number(tmp_path):
     assert django_settings(tmp_path, EMAIL_PORT="587")["email_port"] == 587
+
+
+def test_five_wrong_passwords_lock_for_fifteen_minutes_by_default(tmp_path):
+    found = django_settings(tmp_path)
+
+    assert found["axes_failure_limit"] == 5
+    assert found["axes_cooloff"] == 15 * 60
+
+
+def test_the_lockout_is_read_from_the_environment(tmp_path):
+    found = django_settings(tmp_path, AXES_FAILURE_LIMIT="10", AXES_COOLOFF_MINUTES="60")
+
+    assert found["axes_failure_limit"] == 10
+    assert found["axes_cooloff"] == 60 * 60
+
+
+def test_no_cool_off_locks_until_an_administrator_unlocks(tmp_path):
+    assert django_settings(tmp_path, AXES_COOLOFF_MINUTES="0")["axes_cooloff"] is None
 
 
 def test_sqlite_in_the_project_folder_is_the_default_database(tmp_path):

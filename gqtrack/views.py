@@ -1,0 +1,61 @@
+"""Pages of the project rather than of an app: the answer to a login that is locked out
+(django-axes calls `locked_out`) and to a form refused by the CSRF check."""
+
+from django.conf import settings
+from django.shortcuts import render
+from django.utils.translation import gettext_noop
+
+# django-axes ships no Chinese catalogue. Naming its strings here brings them into ours,
+# and Django then finds their translations for the access attempt pages of the admin.
+AXES_STRINGS = (
+    gettext_noop("access attempt"),
+    gettext_noop("access attempts"),
+    gettext_noop("access log"),
+    gettext_noop("access logs"),
+    gettext_noop("access failure"),
+    gettext_noop("access failures"),
+    gettext_noop("User Agent"),
+    gettext_noop("IP Address"),
+    gettext_noop("Username"),
+    gettext_noop("HTTP Accept"),
+    gettext_noop("Path"),
+    gettext_noop("Attempt Time"),
+    gettext_noop("Logout Time"),
+    gettext_noop("GET Data"),
+    gettext_noop("POST Data"),
+    gettext_noop("Failed Logins"),
+    gettext_noop("Form Data"),
+    gettext_noop("Meta Data"),
+    gettext_noop("Locked Out"),
+    gettext_noop("Access lock out"),
+    gettext_noop("Clean up expired attempts"),
+    gettext_noop("Attempt Remaining"),
+    gettext_noop("Not set"),
+    gettext_noop("Access Attempt"),
+    gettext_noop("Expires At"),
+    gettext_noop("The time when access attempt expires and is no longer valid."),
+    gettext_noop("access attempt expiration"),
+    gettext_noop("access attempt expirations"),
+    gettext_noop("Session key hash (sha256)"),
+)
+
+
+def locked_out(request, response=None, credentials=None):
+    """What a login gets once its user name has failed AXES_FAILURE_LIMIT times from one
+    address (AXES_LOCKOUT_CALLABLE): how long to wait, or to ask an administrator."""
+    cool_off = settings.AXES_COOLOFF_TIME
+    minutes = int(cool_off.total_seconds() // 60) if cool_off else None
+    return render(
+        request,
+        "registration/locked_out.html",
+        {"minutes": minutes},
+        status=settings.AXES_HTTP_RESPONSE_CODE,
+    )
+
+
+def csrf_failure(request, reason=""):
+    """A form refused by the CSRF check (CSRF_FAILURE_VIEW), in the user's language and
+    the app's frame; Django's reason shows in small print while DEBUG is on."""
+    return render(
+        request, "403_csrf.html", {"reason": reason if settings.DEBUG else ""}, status=403
+    )
