@@ -171,6 +171,8 @@ AXES_RESET_ON_SUCCESS = True
 # leaves alone: the admin shows who tried what and when, also after an unlock.
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_HTTP_RESPONSE_CODE = 429  # Too Many Requests
+# Its start-up banner would print on every management command.
+AXES_VERBOSE = False
 AXES_LOCKOUT_CALLABLE = "gqtrack.views.locked_out"
 
 # --- Language and time --------------------------------------------------------------
