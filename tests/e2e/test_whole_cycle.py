@@ -9,10 +9,17 @@ figures; the completion table downloads as xlsx and holds its row.
 
 The clock is set for each step (the live server runs in this process), so that the dates
 on the pages are those of an autumn in 2015, whatever day the test runs.
+
+With GQTRACK_SCREENSHOTS=1 the flow also saves the key pages, from a window 1280 pixels
+wide, to docs/screenshots/, where README shows some of them.
 """
 
 import datetime
+import os
 import re
+import shutil
+import subprocess
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -23,6 +30,10 @@ from reports.models import Report, RequirementProgress
 from tests.files import png_bytes
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+TALLEST_SCREENSHOT = 1400  # px; a longer page is cut off there
+MARGIN = 12  # px of background kept around the content
 
 TITLE = "关于组织学习宣传贯彻省总工会全委会议精神的通知"
 NUMBER = "鲁教工发〔2015〕23号"
@@ -44,6 +55,55 @@ SECOND_TEXT = (
 def at(month, day, hour, minute=0):
     """A moment in Shanghai in 2015, as the UTC time the app keeps."""
     return datetime.datetime(2015, month, day, hour - 8, minute, tzinfo=datetime.UTC)
+
+
+def screenshot(page, name, *, down_to=None):
+    """Save the page as docs/screenshots/<name>.png, cut to the width of its content and at
+    the end of it (or of the element `down_to`), nothing hovered or focused, in 256 colours.
+
+    Only when GQTRACK_SCREENSHOTS=1, so that ordinary runs leave the committed set alone.
+    """
+    if os.environ.get("GQTRACK_SCREENSHOTS") != "1":
+        return
+    pngquant = shutil.which("pngquant")
+    assert pngquant, "GQTRACK_SCREENSHOTS=1 needs pngquant: apt-get install pngquant"
+    # A window as tall as the tallest screenshot rather than Playwright's full-page capture,
+    # which resizes the page while it draws it: the dashboard's charts shrank mid-capture.
+    viewport = page.viewport_size
+    page.set_viewport_size({"width": viewport["width"], "height": TALLEST_SCREENSHOT})
+    page.mouse.move(0, 0)
+    page.evaluate("document.activeElement && document.activeElement.blur()")
+    page.evaluate("window.scrollTo(0, 0)")
+    page.evaluate(
+        "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
+    )
+    left, right = page.locator("main").evaluate(
+        """main => {
+            const style = getComputedStyle(main), box = main.getBoundingClientRect();
+            return [box.left + parseFloat(style.paddingLeft), box.right - parseFloat(style.paddingRight)];
+        }"""
+    )
+    bottom = (down_to or page.locator("main")).evaluate(
+        """element => element.tagName === "MAIN"
+            ? Math.max(...Array.from(element.children, child => child.getBoundingClientRect().bottom))
+            : element.getBoundingClientRect().bottom"""
+    )
+    png = page.screenshot(
+        clip={
+            "x": max(left - MARGIN, 0),
+            "y": 0,
+            "width": min(right - left + 2 * MARGIN, viewport["width"]),
+            "height": min(bottom + MARGIN, TALLEST_SCREENSHOT),
+        },
+        animations="disabled",
+        caret="hide",
+    )
+    page.set_viewport_size(viewport)
+    smaller = subprocess.run(
+        [pngquant, "--speed=1", "--strip", "-"], input=png, capture_output=True, check=True
+    )
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    (SCREENSHOTS / f"{name}.png").write_bytes(smaller.stdout)
 
 
 def log_out(page):
@@ -148,6 +208,7 @@ def test_a_directive_goes_down_and_its_report_comes_back(
     log_in(page, "sdu_staff")
     task = page.get_by_test_id("tasks").locator("tr", has_text=TITLE)
     expect(task).to_contain_text(NUMBER)
+    screenshot(page, "tasks")
     task.get_by_role("button", name="签收").click()
     expect(task.get_by_test_id("acknowledged")).to_be_visible()
     log_out(page)
@@ -181,6 +242,7 @@ def test_a_directive_goes_down_and_its_report_comes_back(
     form.locator("input[name=files]").set_input_files(
         {"name": EVIDENCE, "mimeType": "image/png", "buffer": png_bytes()}
     )
+    screenshot(page, "progress-form")
     form.get_by_role("button", name="保存").click()
     expect(page).to_have_url(re.compile(r"/assignments/\d+/$"))
     entry = requirement_card(page, STUDY).get_by_test_id("entry")
@@ -213,6 +275,7 @@ def test_a_directive_goes_down_and_its_report_comes_back(
     review = page.get_by_test_id("review-form")
     review.get_by_label("已退回").check()
     review.locator("textarea[name=comment]").fill(COMMENT)
+    screenshot(page, "review")
     review.get_by_role("button", name="提交审核意见").click()
     expect(page).to_have_url(re.compile(r"/reviews/$"))
     expect(page.get_by_test_id("review-queue")).to_have_count(0)
@@ -225,6 +288,7 @@ def test_a_directive_goes_down_and_its_report_comes_back(
     page.get_by_test_id("report-link").click()
     report_state(page, "returned")
     expect(page.get_by_test_id("returned-comment")).to_contain_text(COMMENT)
+    screenshot(page, "report-returned", down_to=page.get_by_test_id("report-form"))
     form = page.get_by_test_id("report-form")
     expect(form.locator("textarea[name=text]")).to_have_value(FIRST_TEXT)
     form.locator("textarea[name=text]").fill(SECOND_TEXT)
@@ -251,6 +315,7 @@ def test_a_directive_goes_down_and_its_report_comes_back(
     recipients = page.get_by_test_id("recipients")
     expect(recipients.locator("tr", has_text="山东大学工会")).to_contain_text("是")
     expect(recipients.locator("tr", has_text="济南市教育工会")).to_contain_text("未签收")
+    screenshot(page, "directive")
     page.get_by_test_id("dashboard-link").click()
     expect(page).to_have_url(re.compile(r"/directives/\d+/dashboard/$"))
     sdu = dashboard_row(page, "山东大学工会")
@@ -259,6 +324,7 @@ def test_a_directive_goes_down_and_its_report_comes_back(
     figures = page.get_by_test_id("figures").locator("tr", has_text="山东大学工会")
     expect(figures.locator("td")).to_have_text(["山东大学工会", "3", "126"])
     page.wait_for_function("() => window.Chart && Chart.getChart('chart-statuses')")
+    screenshot(page, "dashboard")
     # Beneath it, the university union's own row is all done; the forward is still open.
     sdu.get_by_role("link", name="山东大学工会").click()
     expect(page.get_by_test_id("breadcrumbs")).to_contain_text("山东大学工会")
@@ -287,6 +353,7 @@ def test_a_directive_goes_down_and_its_report_comes_back(
     assert university[f"{STUDY} · 参加人次"] == 126
     nav(page, "导出")
     expect(page.get_by_test_id("exports")).to_be_visible()
+    screenshot(page, "exports")
     log_out(page)
 
     # What the screens said is what was stored.
