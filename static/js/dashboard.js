@@ -37,7 +37,7 @@
           borderColor: colours.done, backgroundColor: colours.done, stepped: true,
         }],
       },
-      options: { plugins: { legend: { display: false } }, scales: { y: { beginAtZero: true } } },
+      options: { plugins: { legend: { display: false } }, scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } },
     });
   }
   const statuses = document.getElementById("chart-statuses");
