@@ -2,7 +2,7 @@
 database goes away (or a lock times out) while the rows are being saved."""
 
 import pytest
-from django.db import OperationalError
+from django.db import OperationalError, connection, connections
 from django.urls import reverse
 
 from directives import resources as directive_resources
@@ -126,3 +126,49 @@ def test_a_bulk_insert_broken_off_after_the_last_row_writes_nothing(tree, login,
     assert Union.objects.count() == before
     page = job_page(client, job)
     assert "处理因意外错误中止，未写入任何数据" in page
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's own connection")
+@pytest.mark.django_db(transaction=True)
+def test_a_connection_killed_mid_import_gets_the_503_page_and_writes_nothing(
+    edu_directive, people, client, monkeypatch
+):
+    """The confirmation's own transaction is lost with its connection: the job cannot be
+    marked failed in it, so the request answers 503 and the preview stays confirmable."""
+    client.force_login(people.sdu_staff)
+    client.raise_request_exception = False
+    client.post(
+        reverse("import_new", args=["progress"]), {"file": upload("进展.csv", entries_file())}
+    )
+    job = SpreadsheetJob.objects.get()
+    save = ProgressEntryResource.save_instance
+    saved = []
+
+    def kill_the_connection_at_the_middle_row(self, instance, is_create, data, **kwargs):
+        if len(saved) == ROWS // 2:
+            killer = connections.create_connection("default")
+            try:
+                with killer.cursor() as cursor:
+                    cursor.execute(
+                        "SELECT pg_terminate_backend(%s, 5000)",
+                        [connection.connection.info.backend_pid],
+                    )
+            finally:
+                killer.close()
+        save(self, instance, is_create, data, **kwargs)
+        saved.append(instance.narrative)
+
+    monkeypatch.setattr(
+        ProgressEntryResource, "save_instance", kill_the_connection_at_the_middle_row
+    )
+
+    response = client.post(reverse("import_confirm", args=[job.pk]))
+
+    assert response.status_code == 503
+    assert len(saved) == ROWS // 2
+    monkeypatch.undo()
+    assert nothing_written()
+    job.refresh_from_db()
+    assert (job.state, job.dry_run, job.awaiting_confirmation) == ("done", True, True)
+    client.post(reverse("import_confirm", args=[job.pk]))
+    assert ProgressEntry.objects.count() == ROWS
