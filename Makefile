@@ -8,8 +8,10 @@ STAMPS := .stamps
 HOST ?= 127.0.0.1:8000
 PYTEST_ARGS ?=
 UNITS ?= 10000
+BACKUP ?=
+FORCE ?=
 
-.PHONY: run test bench setup install assets messages migrate demo lint format migrations-check i18n-check ci clean
+.PHONY: run test bench backup restore setup install assets messages migrate demo lint format migrations-check i18n-check ci clean
 
 # The background worker (big imports and exports) runs beside runserver and stops with it.
 run: setup
@@ -29,6 +31,20 @@ test: setup $(STAMPS)/dev
 bench: setup
 	$(PY) -m bench.dashboards --units $(UNITS)
 	$(PY) -m bench.spreadsheets
+
+# The database and the uploaded files, with a manifest of row counts and checksums
+# (docs/deployment.md#backups): into backups/gqtrack-<date>.tar.gz, or the new folder or
+# .tar.gz that BACKUP names. Safe while the app runs; DATABASE_URL picks the database.
+backup: install
+	$(PY) manage.py backup "$(or $(BACKUP),backups/gqtrack-$(shell date +%Y%m%d-%H%M%S).tar.gz)"
+
+# BACKUP (a folder or .tar.gz) into an empty database and MEDIA_ROOT, checked against its
+# manifest first, then migrated. FORCE=1 replaces data already there. Stop the server and
+# the worker first, start them after.
+restore: install
+	@test -n "$(BACKUP)" || { echo "Name the backup to restore: make restore BACKUP=path"; exit 2; }
+	$(PY) manage.py restore $(if $(FORCE),--force) "$(BACKUP)"
+	$(PY) manage.py migrate --no-input
 
 setup: install assets messages migrate
 

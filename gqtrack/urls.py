@@ -6,6 +6,8 @@ from django.views.generic import RedirectView
 
 from .forms import PasswordChangeForm, PasswordResetForm, SetPasswordForm
 
+handler500 = "gqtrack.views.server_error"
+
 # Django's account views; the pages are in templates/registration/, the reset e-mail too.
 accounts = [
     path("login/", auth_views.LoginView.as_view(), name="login"),

@@ -1,9 +1,16 @@
 """Pages of the project rather than of an app: the answer to a login that is locked out
-(django-axes calls `locked_out`) and to a form refused by the CSRF check."""
+(django-axes calls `locked_out`), to a form refused by the CSRF check, and to a request
+the database could not serve."""
+
+import sys
 
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse
 from django.shortcuts import render
+from django.template import loader
 from django.utils.translation import gettext_noop
+from django.views import defaults
 
 # django-axes ships no Chinese catalogue. Naming its strings here brings them into ours,
 # and Django then finds their translations for the access attempt pages of the admin.
@@ -58,4 +65,24 @@ def csrf_failure(request, reason=""):
     the app's frame; Django's reason shows in small print while DEBUG is on."""
     return render(
         request, "403_csrf.html", {"reason": reason if settings.DEBUG else ""}, status=403
+    )
+
+
+def server_error(request):
+    """handler500: a request that failed because the database was unavailable (it went
+    away, refused the connection, or a lock timed out) gets the 503 page, saying that
+    nothing was saved and that the Back button brings the form back as it was typed;
+    anything else the 500 page.
+
+    Django calls this while it handles the exception, so it is the one in sys.exc_info().
+    A middleware's process_exception would not do: WriteTransactionMiddleware runs writing
+    views in its process_view, whose exceptions skip process_exception. Both pages are
+    rendered without a request, so that they need no database."""
+    error = sys.exc_info()[1]
+    if not isinstance(error, (OperationalError, InterfaceError)):
+        return defaults.server_error(request)
+    return HttpResponse(
+        loader.render_to_string("503.html"),
+        status=503,
+        headers={"Retry-After": "30", "Cache-Control": "no-store"},
     )

@@ -78,18 +78,29 @@ def job_claim_confirmation(job):
 # --- Running --------------------------------------------------------------------------------
 
 
+class JobStopped(Exception):
+    """The work stopped on an error that is not the file's (see ImportOutcome.fault) and
+    wrote nothing; `outcome` is what the job's page shows of it."""
+
+    def __init__(self, outcome):
+        super().__init__(outcome)
+        self.outcome = outcome
+
+
 def job_run(job, work):
     """Run `work(job)`, which returns the outcome to keep, with the job's state and times
-    around it. Never raises: a crash fails the job and is logged."""
+    around it. A crash fails the job and is logged. Only a database that is gone raises,
+    as recording the failure fails too: a request then answers with the 503 page and its
+    transaction, the job's start included, is rolled back whole."""
     job.state, job.started_at, job.rows_done = SpreadsheetJob.State.RUNNING, timezone.now(), None
     job.runner = this_process()
     job.save(update_fields=["state", "started_at", "rows_done", "runner"])
     try:
         job.outcome = work(job)
-    except Exception:
+    except Exception as error:
         logger.exception("Spreadsheet job %s failed", job.pk)
         job.state = SpreadsheetJob.State.FAILED
-        job.outcome = {}
+        job.outcome = error.outcome if isinstance(error, JobStopped) else {}
     else:
         job.state = SpreadsheetJob.State.DONE
         job.rows_done = job.rows_total
@@ -110,7 +121,12 @@ def import_rows(job, resource):
     job.save(update_fields=["rows_total"])
     with ProgressWriter(job) as progress:
         resource.progress = progress
-        return outcome_data(import_dataset(resource, dataset, dry_run=job.dry_run))
+        outcome = import_dataset(resource, dataset, dry_run=job.dry_run)
+    if outcome.fault is not None:
+        raise JobStopped({**outcome_data(outcome), "stopped_at": outcome.fault_row}) from (
+            outcome.fault
+        )
+    return outcome_data(outcome)
 
 
 def write_export(job, table):

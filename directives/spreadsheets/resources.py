@@ -352,6 +352,12 @@ class ImportOutcome:
     updated: int = 0
     unchanged: int = 0
     result: object = None  # the library's Result, with each row's diff, for previews
+    # The first error that no correction of the file would mend: a row the database would
+    # not save (it went away, a lock timed out) or a crash. Its exception, and the row as
+    # numbered in the file (None when it came before or after the rows, e.g. in a bulk
+    # insert at the end). Nothing was written either way.
+    fault: Exception | None = None
+    fault_row: int | None = None
 
     @property
     def written(self):
@@ -380,7 +386,7 @@ def import_dataset(resource, dataset, *, dry_run):
         messages = getattr(base_error.error, "messages", [str(base_error.error)])
         errors += [RowError(None, "", str(message)) for message in messages]
     errors += resource.row_problems(result)
-    return ImportOutcome(
+    outcome = ImportOutcome(
         dry_run=dry_run,
         errors=errors,
         new=result.totals[RowResult.IMPORT_TYPE_NEW],
@@ -388,3 +394,14 @@ def import_dataset(resource, dataset, *, dry_run):
         unchanged=result.totals[RowResult.IMPORT_TYPE_SKIP],
         result=result,
     )
+    if result.error_rows:
+        row = result.error_rows[0]
+        outcome.fault, outcome.fault_row = row.errors[0].error, row.number + 1
+    else:
+        faults = [
+            base_error.error
+            for base_error in result.base_errors
+            if not isinstance(base_error.error, (RowsRejected, SpreadsheetError))
+        ]
+        outcome.fault = faults[0] if faults else None
+    return outcome
