@@ -1,9 +1,16 @@
 """Pages of the project rather than of an app: the answer to a login that is locked out
-(django-axes calls `locked_out`) and to a form refused by the CSRF check."""
+(django-axes calls `locked_out`), to a form refused by the CSRF check, and the server
+error page."""
 
+import re
+from base64 import b64encode
+from hashlib import sha256
+
+from csp.decorators import csp_update
 from django.conf import settings
 from django.shortcuts import render
 from django.utils.translation import gettext_noop
+from django.views import defaults
 
 # django-axes ships no Chinese catalogue. Naming its strings here brings them into ours,
 # and Django then finds their translations for the access attempt pages of the admin.
@@ -59,3 +66,16 @@ def csrf_failure(request, reason=""):
     return render(
         request, "403_csrf.html", {"reason": reason if settings.DEBUG else ""}, status=403
     )
+
+
+def server_error(request):
+    """Django's server error view (handler500) with its standalone 500.html, whose CSS is
+    inline so that the page shows even when the static files are what broke. The
+    Content-Security-Policy lets that CSS in by its hash, on this response alone."""
+    response = defaults.server_error(request)
+    hashes = [
+        f"'sha256-{b64encode(sha256(css).digest()).decode()}'"
+        for css in re.findall(rb"<style>(.*?)</style>", response.content, re.DOTALL)
+    ]
+    # csp_update marks what a view returns; the view here is the page already rendered.
+    return csp_update({"style-src": hashes})(lambda request: response)(request)
