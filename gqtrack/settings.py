@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "csp",
     "treebeard",
     "import_export",
     "simple_history",
@@ -82,6 +83,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After WhiteNoise, which answers static files itself: pages and admin pages get the header.
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "gqtrack.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -252,6 +255,56 @@ if envbool("SECURE_PROXY_SSL_HEADER", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_AGE = envint("SESSION_COOKIE_AGE", 8 * 3600)
+
+# --- Content-Security-Policy (django-csp; see docs/deployment.md) ---------------------
+# Only the app's own files run, style and load: no inline script, event handler or style
+# attribute anywhere (tests/test_csp.py renders the pages to check). Bootstrap's CSS
+# draws its icons (the navbar toggler, select arrows, close buttons) as data: SVG images.
+# Chart.js and Bootstrap's JavaScript size elements through the DOM (element.style),
+# which CSP does not block, so style-src needs nothing inline. The admin pages of
+# libraries that carry inline attributes allow exactly those, by hash (directives/admin.py).
+CSP_DIRECTIVES = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "connect-src": ["'self'"],
+    "frame-ancestors": ["'none'"],
+    "form-action": ["'self'"],
+    "base-uri": ["'self'"],
+    "object-src": ["'none'"],
+}
+# A deployment that loads something from another host (an analytics script, a web font)
+# names the host in the environment, e.g. CSP_SCRIPT_SRC=https://stats.example.org and
+# CSP_CONNECT_SRC=https://stats.example.org: added to the directive, or to 'self' for a
+# directive the policy leaves to default-src.
+CSP_EXTENDABLE = (
+    "script-src",
+    "style-src",
+    "img-src",
+    "connect-src",
+    "font-src",
+    "frame-src",
+    "media-src",
+    "worker-src",
+    "form-action",
+)
+
+
+def csp_sources(directive):
+    name = "CSP_" + directive.upper().replace("-", "_")
+    extra = envlist(name, [])
+    if any(";" in source or " " in source or "'" in source for source in extra):
+        raise ImproperlyConfigured(f"{name} must list hosts or schemes separated by commas")
+    return extra
+
+
+for _directive in CSP_EXTENDABLE:
+    if _extra := csp_sources(_directive):
+        CSP_DIRECTIVES[_directive] = CSP_DIRECTIVES.get(_directive, ["'self'"]) + _extra
+if os.environ.get("CSP_REPORT_URI"):
+    CSP_DIRECTIVES["report-uri"] = os.environ["CSP_REPORT_URI"]
+CONTENT_SECURITY_POLICY = {"DIRECTIVES": CSP_DIRECTIVES}
 
 LOGGING = {
     "version": 1,

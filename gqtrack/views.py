@@ -1,9 +1,13 @@
 """Pages of the project rather than of an app: the answer to a login that is locked out
-(django-axes calls `locked_out`), to a form refused by the CSRF check, and to a request
-the database could not serve."""
+(django-axes calls `locked_out`), to a form refused by the CSRF check, to a request the
+database could not serve, and the server error page."""
 
+import re
 import sys
+from base64 import b64encode
+from hashlib import sha256
 
+from csp.decorators import csp_update
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
@@ -72,17 +76,26 @@ def server_error(request):
     """handler500: a request that failed because the database was unavailable (it went
     away, refused the connection, or a lock timed out) gets the 503 page, saying that
     nothing was saved and that the Back button brings the form back as it was typed;
-    anything else the 500 page.
+    anything else Django's server error view with the standalone 500.html.
 
     Django calls this while it handles the exception, so it is the one in sys.exc_info().
     A middleware's process_exception would not do: WriteTransactionMiddleware runs writing
     views in its process_view, whose exceptions skip process_exception. Both pages are
-    rendered without a request, so that they need no database."""
+    rendered without a request, so that they need no database, and keep their CSS inline
+    so that they show even when the static files are what broke: the
+    Content-Security-Policy lets that CSS in by its hash, on this response alone."""
     error = sys.exc_info()[1]
-    if not isinstance(error, (OperationalError, InterfaceError)):
-        return defaults.server_error(request)
-    return HttpResponse(
-        loader.render_to_string("503.html"),
-        status=503,
-        headers={"Retry-After": "30", "Cache-Control": "no-store"},
-    )
+    if isinstance(error, (OperationalError, InterfaceError)):
+        response = HttpResponse(
+            loader.render_to_string("503.html"),
+            status=503,
+            headers={"Retry-After": "30", "Cache-Control": "no-store"},
+        )
+    else:
+        response = defaults.server_error(request)
+    hashes = [
+        f"'sha256-{b64encode(sha256(css).digest()).decode()}'"
+        for css in re.findall(rb"<style>(.*?)</style>", response.content, re.DOTALL)
+    ]
+    # csp_update marks what a view returns; the view here is the page already rendered.
+    return csp_update({"style-src": hashes})(lambda request: response)(request)

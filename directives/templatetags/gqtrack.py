@@ -26,3 +26,14 @@ def lookup(mapping, key):
 def figure_label(code):
     """The translated name of a figure code."""
     return Figure(code).label
+
+
+@register.filter
+def bar_width(percent):
+    """The class that sizes a progress bar (static/css/bar-widths.css): a style attribute
+    would be refused by the Content-Security-Policy."""
+    try:
+        percent = round(float(percent))
+    except (TypeError, ValueError):
+        percent = 0
+    return f"gq-w-{min(100, max(0, percent))}"

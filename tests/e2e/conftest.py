@@ -2,7 +2,9 @@
 
 Playwright cannot download its own browsers here, so the tests launch the distribution's
 chromium (scripts/ensure-chromium installs it when `make test` runs as root). Every request
-the browser makes must go to the live server: the app promises that nothing leaves it.
+the browser makes must go to the live server: the app promises that nothing leaves it. And
+the browser must refuse nothing under the Content-Security-Policy: a console message saying
+it did fails the test.
 """
 
 import os
@@ -54,13 +56,17 @@ def pytest_collection_modifyitems(items):
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item):
-    """Fail the test if the browser tried to reach anything but the live server."""
+    """Fail the test if the browser tried to reach anything but the live server, or
+    refused anything under the Content-Security-Policy."""
     result = yield
     offsite = item.funcargs.get("offsite_requests")
     if offsite:
         pytest.fail(
             "The browser tried to leave the server (requests blocked):\n  " + "\n  ".join(offsite)
         )
+    refused = item.funcargs.get("csp_violations")
+    if refused:
+        pytest.fail("The Content-Security-Policy refused:\n  " + "\n  ".join(refused))
     return result
 
 
@@ -107,10 +113,24 @@ def offsite_requests():
     return []
 
 
-def open_page(browser, live_server, offsite_requests, viewport, **options):
+@pytest.fixture
+def csp_violations():
+    """What the browser refused under the Content-Security-Policy, as its console said."""
+    return []
+
+
+def open_page(browser, live_server, offsite_requests, csp_violations, viewport, **options):
     context = browser.new_context(
         base_url=live_server.url, locale="zh-CN", viewport=viewport, **options
     )
+
+    def watch_console(message):
+        # Older Chromium says "Refused to apply inline style…", newer "Applying inline style
+        # violates the following Content Security Policy directive…".
+        if "Refused to" in message.text or "Content Security Policy" in message.text:
+            csp_violations.append(f"{message.location.get('url', '')}: {message.text}")
+
+    context.on("console", watch_console)
 
     def keep_on_server(route):
         url = route.request.url
@@ -127,15 +147,23 @@ def open_page(browser, live_server, offsite_requests, viewport, **options):
 
 
 @pytest.fixture
-def page(browser, live_server, offsite_requests, tmp_path):
-    page = open_page(browser, live_server, offsite_requests, DESKTOP)
+def page(browser, live_server, offsite_requests, csp_violations, tmp_path):
+    page = open_page(browser, live_server, offsite_requests, csp_violations, DESKTOP)
     yield page
     page.context.close()
 
 
 @pytest.fixture
-def phone_page(browser, live_server, offsite_requests, tmp_path):
-    page = open_page(browser, live_server, offsite_requests, PHONE, is_mobile=True, has_touch=True)
+def phone_page(browser, live_server, offsite_requests, csp_violations, tmp_path):
+    page = open_page(
+        browser,
+        live_server,
+        offsite_requests,
+        csp_violations,
+        PHONE,
+        is_mobile=True,
+        has_touch=True,
+    )
     yield page
     page.context.close()
 

@@ -23,6 +23,12 @@ def test_descend_two_levels(page, log_in, cascade):  # noqa: F811
     expect(page.get_by_test_id("assigned")).to_have_text("5")
     expect(row(page, "青岛市总工会").get_by_test_id("percent")).to_have_text("33%")
     expect(row(page, "山东省教育工会").get_by_test_id("percent")).to_have_text("17%")
+    # Each requirement's bar is as long as its share done (a class per width: the
+    # Content-Security-Policy refuses style attributes).
+    for bar in page.locator("[data-testid^=requirement-] .progress-bar").all():
+        percent = int(bar.inner_text().rstrip("%"))
+        ratio = bar.evaluate("b => b.offsetWidth / b.parentElement.clientWidth")
+        assert abs(ratio * 100 - percent) < 1, (percent, ratio)
     # The charts are drawn by the locally served Chart.js. Its script is
     # deferred, so wait for it rather than racing the numbers above.
     page.wait_for_function("() => window.Chart && Chart.getChart('chart-by-union')")

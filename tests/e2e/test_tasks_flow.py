@@ -57,3 +57,16 @@ def test_phone_tasks_fit_the_screen(phone_page, log_in, tree, people, edu_direct
         "document.documentElement.scrollWidth - window.innerWidth",
     )
     assert overflow <= 0, f"the page is {overflow}px wider than a 390px phone screen"
+
+
+def test_the_language_switch_applies_on_choosing(page, log_in, tree, people, edu_directive):
+    log_in(page, "sdu_staff")
+    expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
+
+    # No button to press: the choice submits the form (static/js/gqtrack.js, deferred).
+    page.wait_for_load_state()
+    page.locator("#gq-language").select_option("en")
+
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page).to_have_url(re.compile(r"/tasks/$"))
+    expect(page.get_by_role("link", name="My tasks")).to_be_visible()

@@ -1,0 +1,9 @@
+// Behaviour every page shares. Nothing runs inline: the Content-Security-Policy allows
+// only the app's own script files, so elements ask for behaviour by data attributes.
+// Listening on the document also serves elements that htmx swaps in later.
+
+// A select that takes effect as soon as one picks (the language switch at the foot).
+document.addEventListener("change", (event) => {
+  const select = event.target.closest("select[data-gq-submit-on-change]");
+  if (select && select.form) select.form.submit();
+});
