@@ -25,8 +25,9 @@ since any database of that name is dropped). The run:
    written               progress entries in the database afterwards that were not
                          there before: errors 0 and written == expected is the bar
 
-   then `requests`, `unions`, `users` and `seconds` (the measured span of the run);
-5. drops the database, whatever happened.
+   then `requests`, `unions`, `users` and `seconds` (the measured span of the run),
+   and on stderr the same figures for each kind of request;
+5. drops the database, whatever happened, and exits with 1 when the line is below the bar.
 """
 
 import argparse
@@ -373,6 +374,9 @@ def main():
             maintenance(config, "DROP DATABASE IF EXISTS {} WITH (FORCE)")
             log(f"database {config['NAME']} dropped; {time.perf_counter() - started:.0f} s in all")
     print(json.dumps(line), flush=True)
+    if line["errors"] or line["written"] != line["expected"]:
+        log("below the bar: it asks for no error and every confirmed entry in the database")
+        sys.exit(1)
 
 
 if __name__ == "__main__":
