@@ -10,8 +10,11 @@ PYTEST_ARGS ?=
 UNITS ?= 10000
 BACKUP ?=
 FORCE ?=
+UNIONS ?= 3000
+USERS ?= 20
+SECONDS ?= 60
 
-.PHONY: run test bench backup restore setup install assets messages migrate demo lint security format migrations-check i18n-check ci clean
+.PHONY: run test bench backup restore loadtest setup install assets messages migrate demo lint security format migrations-check i18n-check ci clean
 
 # The background worker (big imports and exports) runs beside runserver and stops with it.
 run: setup
@@ -45,6 +48,15 @@ restore: install
 	@test -n "$(BACKUP)" || { echo "Name the backup to restore: make restore BACKUP=path"; exit 2; }
 	$(PY) manage.py restore $(if $(FORCE),--force) "$(BACKUP)"
 	$(PY) manage.py migrate --no-input
+
+# Serves the app with gunicorn over a throw-away PostgreSQL database (created, filled with
+# the demo data grown by UNIONS unions with a staff user each, dropped at the end), lets
+# USERS simulated staff read tasks and post progress for SECONDS, and prints one JSON
+# line: rps, p50_ms, p99_ms, errors, written, expected (bench/loadtest.py). Not in CI.
+# It migrates its own database, so it needs everything `setup` does but `migrate`.
+loadtest: install assets messages $(STAMPS)/dev
+	DATABASE_URL="$(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/gqtrack_loadtest)" \
+	$(PY) -m bench.loadtest --unions $(UNIONS) --users $(USERS) --seconds $(SECONDS)
 
 setup: install assets messages migrate
 

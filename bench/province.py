@@ -7,6 +7,7 @@ from contextlib import contextmanager
 
 from django.conf import settings
 from django.db import connection, connections
+from django.db.models import F
 from django.test.utils import setup_databases, teardown_databases
 
 from directives.models import Union
@@ -28,30 +29,38 @@ def fanout(units, levels):
     return width
 
 
-def build_tree(units=10_000, levels=5, prefix="B", width=None):
+def build_tree(units=10_000, levels=5, prefix="B", width=None, parent=None):
     """Create about `units` unions in `levels` levels under one new root; return the root.
 
-    `width` (children per union) defaults to what fills the levels evenly.
+    `width` (children per union) defaults to what fills the levels evenly. With `parent`,
+    the new root is that union's last child instead of a root of its own.
 
     Paths are computed here and rows inserted with bulk_create, which is what makes a
     100,000-unit tree take seconds instead of the minutes add_child would need.
     """
     width = width or fanout(units, levels)
     step = Union.steplen
-    last_root = Union.objects.filter(depth=1).order_by("-path").first()
-    root_path = last_root._inc_path() if last_root else Union._get_path(None, 1, 1)
+    if parent is None:
+        top, name = 1, f"{prefix}省总工会"
+        last = Union.objects.filter(depth=1).order_by("-path").first()
+        root_path = last._inc_path() if last else Union._get_path(None, 1, 1)
+    else:
+        top, name = parent.depth + 1, f"{prefix}系统工会"
+        last = Union.objects.children_of(parent).order_by("-path").first()
+        root_path = last._inc_path() if last else Union._get_path(parent.path, top, 1)
     batch, made, frontier = [], 1, [root_path]
-    root = Union(path=root_path, depth=1, numchild=0, code=f"{prefix}0", name=f"{prefix}省总工会")
+    root = Union(path=root_path, depth=top, numchild=0, code=f"{prefix}0", name=name)
     root.kind = KINDS[0]
     batch.append(root)
-    for depth in range(2, levels + 1):
+    for level in range(2, levels + 1):
+        depth = top + level - 1
         next_frontier = []
-        for parent in frontier:
+        for above in frontier:
             children = min(width, units - made)
             if children <= 0:
                 break
             for number in range(1, children + 1):
-                path = parent + Union._int2str(number).rjust(step, Union.alphabet[0])
+                path = above + Union._int2str(number).rjust(step, Union.alphabet[0])
                 batch.append(
                     Union(
                         path=path,
@@ -59,7 +68,7 @@ def build_tree(units=10_000, levels=5, prefix="B", width=None):
                         numchild=0,
                         code=f"{prefix}{made}",
                         name=f"单位{made}",
-                        kind=KINDS[depth - 1],
+                        kind=KINDS[level - 1],
                     )
                 )
                 next_frontier.append(path)
@@ -67,12 +76,14 @@ def build_tree(units=10_000, levels=5, prefix="B", width=None):
         frontier = next_frontier
     counts = {}
     for union in batch:
-        if union.depth > 1:
-            parent = union.path[:-step]
-            counts[parent] = counts.get(parent, 0) + 1
+        if union.depth > top:
+            above = union.path[:-step]
+            counts[above] = counts.get(above, 0) + 1
     for union in batch:
         union.numchild = counts.get(union.path, 0)
     Union.objects.bulk_create(batch, batch_size=2000)
+    if parent is not None:
+        Union.objects.filter(pk=parent.pk).update(numchild=F("numchild") + 1)
     return Union.objects.get(path=root_path)
 
 

@@ -188,7 +188,7 @@ USE_TZ = True
 
 # --- Files ------------------------------------------------------------------------
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT") or BASE_DIR / "staticfiles")
 # Bootstrap comes from the npm registry at set-up (`make assets`); see package.json.
 STATICFILES_DIRS = [
     BASE_DIR / "static",
