@@ -60,17 +60,24 @@ def supervisor_or_404(user):
 def administered_union(user):
     """The union whose subtree the user administers in the Django admin, or None.
 
+    The administrator role is all it takes: nobody has to tick the staff status as well.
     Superusers are bound to no subtree and get None too: check is_superuser first.
     """
     membership = membership_of(user)
     if (
         user.is_superuser
-        or not (user.is_active and user.is_staff)
+        or not user.is_active
         or membership is None
         or membership.role != Membership.Role.ADMIN
     ):
         return None
     return membership.union
+
+
+def may_open_admin(user):
+    """The admin site opens to staff users, as in Django, and to every administrator of a
+    subtree, whose role is what grants it (gqtrack.admin_site)."""
+    return user.is_active and (user.is_staff or administered_union(user) is not None)
 
 
 # --- Scope: the unions whose data a user may see -----------------------------------------

@@ -1,9 +1,10 @@
 """The Django admin: the union tree, users and their memberships, for administrators.
 
-Superusers keep Django's own permission logic everywhere. A staff user whose membership
-has the admin role manages their own union's subtree: its unions, its users and their
-memberships, without any permission rows. Nobody else gets anything from these pages.
-Directives and assignments are for superusers only.
+Superusers keep Django's own permission logic everywhere. A user whose membership has the
+admin role manages their own union's subtree: its unions, its users and their memberships,
+without any permission rows and without the staff status (the role opens the site:
+gqtrack/admin_site.py). Nobody else gets anything from these pages. Directives and
+assignments are for superusers only.
 """
 
 from django import forms
