@@ -22,6 +22,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from treebeard.admin import TreeAdmin
 from treebeard.forms import movenodeform_factory
 
+from . import admin_accounts
 from .access import administered_union, membership_of
 from .models import Assignment, Directive, Membership, Requirement, Union
 from .resources import DirectiveResource, MembershipResource, UnionResource
@@ -318,9 +319,14 @@ class MembershipAdmin(SpreadsheetAdmin, SubtreeAdminMixin, HistoryAdmin):
         "union__code",
     ]
     autocomplete_fields = ["user", "union"]
+    actions = [admin_accounts.deactivate]
 
     def in_subtree(self, obj, root):
         return obj.union.is_within(root) and not obj.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        # Without a membership a user drops out of every subtree: deactivate them instead.
+        return request.user.is_superuser and super().has_delete_permission(request, obj)
 
     def subtree_queryset(self, request, queryset, root):
         return queryset.filter(union__in=Union.objects.in_subtree(root), user__is_superuser=False)
@@ -391,10 +397,16 @@ class UserAdmin(SubtreeAdminMixin, auth_admin.UserAdmin):
     ]
     list_select_related = ["membership__union"]
     search_fields = ["username", "first_name", "last_name", "email", "membership__union__name"]
+    actions = [admin_accounts.deactivate]
 
     def in_subtree(self, obj, root):
         membership = membership_of(obj)
         return not obj.is_superuser and membership is not None and membership.union.is_within(root)
+
+    def has_delete_permission(self, request, obj=None):
+        # Administrators of a subtree deactivate people: deleting them would take their
+        # names off the entries, reports and history they wrote.
+        return request.user.is_superuser and super().has_delete_permission(request, obj)
 
     def subtree_queryset(self, request, queryset, root):
         return queryset.filter(pk__in=subtree_users(root))

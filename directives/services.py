@@ -110,3 +110,18 @@ def directive_forward(*, directive, union, user):
     )
     directive_set_recipients(directive=forward, mode=forward.recipient_mode)
     return forward
+
+
+# --- Accounts ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def users_deactivate(*, users):
+    """Deactivate the active ones among `users` and return them. Deactivation is how someone
+    leaves: they can no longer sign in, and what they wrote keeps their name (deleting them
+    would leave it nameless)."""
+    deactivated = list(users.filter(is_active=True))
+    for user in deactivated:
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+    return deactivated
