@@ -51,6 +51,12 @@ def may_administer(user):
     return user.is_superuser or bool(membership and membership.role == Membership.Role.ADMIN)
 
 
+def password_change_required(user):
+    """A user given a one-time password may do nothing but choose their own password."""
+    membership = membership_of(user)
+    return membership is not None and membership.must_change_password
+
+
 def supervisor_or_404(user):
     """Pages for supervisors only: anyone else learns nothing of them."""
     if not may_supervise(user):

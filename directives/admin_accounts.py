@@ -1,17 +1,20 @@
 """The admin's actions on people, offered in the lists of users and of memberships:
-deactivate, the way someone leaves.
+one-time passwords for those without an e-mail address, and deactivation, the way someone
+leaves.
 
 Each action gets the rows ticked in a list already narrowed to the administrator's subtree,
 and works on their users.
 """
 
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.auth import get_user_model
+from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from .models import Membership
-from .services import users_deactivate
+from .services import one_time_passwords_set, users_deactivate
 
 User = get_user_model()
 
@@ -47,3 +50,35 @@ def deactivate(modeladmin, request, queryset):
         % {"count": len(deactivated)},
         messages.SUCCESS,
     )
+
+
+@admin.action(
+    permissions=["change"], description=_("Set one-time passwords for the selected users")
+)
+def set_one_time_passwords(modeladmin, request, queryset):
+    """For people without an e-mail address: after a confirmation, a random password each,
+    shown once, to be handed over in person or by telephone. Signed in with it, they must
+    choose their own password before anything else."""
+    ticked = users_of(queryset)
+    users = ticked.filter(is_active=True, membership__isnull=False).exclude(pk=request.user.pk)
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "title": _("Set one-time passwords"),
+        "opts": modeladmin.opts,
+        "queryset": queryset,
+        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        "users": users.select_related("membership__union").order_by("username"),
+        "left_out": ticked.count() - users.count(),
+    }
+    request.current_app = modeladmin.admin_site.name
+    if request.POST.get("post") != "yes":
+        return TemplateResponse(request, "admin/one_time_passwords.html", context)
+    issued = one_time_passwords_set(users=context["users"])
+    for user, _password in issued:
+        modeladmin.log_change(request, user, [{"changed": {"fields": ["password"]}}])
+    response = TemplateResponse(
+        request, "admin/one_time_passwords.html", {**context, "issued": issued}
+    )
+    # The page shows passwords: no copy in any cache, the browser's back button included.
+    response["Cache-Control"] = "no-store"
+    return response

@@ -1,10 +1,13 @@
 """Writes that touch several rows, each in one transaction."""
 
+import secrets
+
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
+from .access import membership_of
 from .models import Assignment, Directive, ExpectedFigure, Requirement
 from .signals import directive_issued
 
@@ -125,3 +128,42 @@ def users_deactivate(*, users):
         user.is_active = False
         user.save(update_fields=["is_active"])
     return deactivated
+
+
+# Letters and digits that cannot be taken for one another (no 0/O, 1/l/I), for passwords
+# read out over the telephone or written on a note.
+ONE_TIME_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ"
+
+
+def one_time_password():
+    """A random password of twelve characters in three groups, e.g. `k7Qm-2xHd-9RtP`."""
+    characters = "".join(secrets.choice(ONE_TIME_ALPHABET) for _ in range(12))
+    return "-".join(characters[start : start + 4] for start in (0, 4, 8))
+
+
+@transaction.atomic
+def one_time_passwords_set(*, users):
+    """Give each of `users` who belongs to a union a new random password that works until
+    they choose their own, which they must do before anything else once signed in. Returns
+    (user, password) pairs: the passwords are shown once and kept nowhere."""
+    issued = []
+    for user in users.filter(membership__isnull=False).select_related("membership"):
+        password = one_time_password()
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        user.membership.must_change_password = True
+        user.membership.save(update_fields=["must_change_password"])
+        issued.append((user, password))
+    return issued
+
+
+@transaction.atomic
+def password_set(*, user, password):
+    """A password the user chose: it ends the hold of a one-time password."""
+    user.set_password(password)
+    user.save()
+    membership = membership_of(user)
+    if membership is not None and membership.must_change_password:
+        membership.must_change_password = False
+        membership.save(update_fields=["must_change_password"])
+    return user

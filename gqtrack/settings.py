@@ -91,6 +91,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Nothing but the password change until a one-time password is replaced.
+    "gqtrack.middleware.PasswordChangeRequiredMiddleware",
     # Last but one, as django-axes asks: turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
     # Last of all: only the view runs in its transaction (it wraps nothing but the view).
