@@ -7,6 +7,7 @@ see everything. Outsiders get 404, never 403, so that nobody learns what exists 
 another union's subtree; a user who may see an object but not change it gets 403.
 """
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
@@ -122,6 +123,17 @@ def in_scope(user, union):
     if oversees_subtree(membership):
         return union.is_within(membership.union)
     return union.pk == membership.union_id
+
+
+def administered_users(user):
+    """The users an administrator looks after: the members of the unions in their subtree,
+    superusers never among them. Every user for a superuser; nobody for anyone else."""
+    User = get_user_model()
+    if user.is_superuser:
+        return User.objects.all()
+    if not may_administer(user):
+        return User.objects.none()
+    return User.objects.filter(is_superuser=False, membership__union__in=unions_in_scope(user))
 
 
 def union_in_scope_or_404(user, pk):

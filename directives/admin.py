@@ -319,7 +319,11 @@ class MembershipAdmin(SpreadsheetAdmin, SubtreeAdminMixin, HistoryAdmin):
         "union__code",
     ]
     autocomplete_fields = ["user", "union"]
-    actions = [admin_accounts.set_one_time_passwords, admin_accounts.deactivate]
+    actions = [
+        admin_accounts.send_invitations,
+        admin_accounts.set_one_time_passwords,
+        admin_accounts.deactivate,
+    ]
 
     def in_subtree(self, obj, root):
         return obj.union.is_within(root) and not obj.user.is_superuser
@@ -397,7 +401,11 @@ class UserAdmin(SubtreeAdminMixin, auth_admin.UserAdmin):
     ]
     list_select_related = ["membership__union"]
     search_fields = ["username", "first_name", "last_name", "email", "membership__union__name"]
-    actions = [admin_accounts.set_one_time_passwords, admin_accounts.deactivate]
+    actions = [
+        admin_accounts.send_invitations,
+        admin_accounts.set_one_time_passwords,
+        admin_accounts.deactivate,
+    ]
 
     def in_subtree(self, obj, root):
         membership = membership_of(obj)

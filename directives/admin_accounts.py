@@ -1,6 +1,6 @@
 """The admin's actions on people, offered in the lists of users and of memberships:
-one-time passwords for those without an e-mail address, and deactivation, the way someone
-leaves.
+invitations by e-mail for those who have no password yet, one-time passwords for those
+without an e-mail address, and deactivation, the way someone leaves.
 
 Each action gets the rows ticked in a list already narrowed to the administrator's subtree,
 and works on their users.
@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from .models import Membership
-from .services import one_time_passwords_set, users_deactivate
+from .services import invitations_send, one_time_passwords_set, users_deactivate
 
 User = get_user_model()
 
@@ -24,6 +24,50 @@ def users_of(queryset):
     if queryset.model is Membership:
         return User.objects.filter(membership__in=queryset)
     return queryset
+
+
+@admin.action(permissions=["change"], description=_("Send invitations to the selected users"))
+def send_invitations(modeladmin, request, queryset):
+    """An e-mail to each with a one-time link to set their first password."""
+    users = users_of(queryset)
+    try:
+        sent = invitations_send(users=users, request=request)
+    except OSError:
+        modeladmin.message_user(
+            request,
+            _(
+                "The e-mail server could not be reached or refused the invitations: some may "
+                "not have been sent. Try again later; a second invitation does no harm."
+            ),
+            messages.ERROR,
+        )
+        return
+    modeladmin.message_user(
+        request,
+        ngettext(
+            "%(count)d invitation sent.",
+            "%(count)d invitations sent.",
+            sent,
+        )
+        % {"count": sent},
+        messages.SUCCESS if sent else messages.WARNING,
+    )
+    left_out = users.count() - sent
+    if left_out:
+        modeladmin.message_user(
+            request,
+            ngettext(
+                "%(count)d of the selected users was not invited: only active users with an "
+                "e-mail address who have no password yet and have never logged in are. Give "
+                "those without an e-mail address a one-time password.",
+                "%(count)d of the selected users were not invited: only active users with an "
+                "e-mail address who have no password yet and have never logged in are. Give "
+                "those without an e-mail address a one-time password.",
+                left_out,
+            )
+            % {"count": left_out},
+            messages.WARNING,
+        )
 
 
 @admin.action(permissions=["change"], description=_("Deactivate the selected users"))

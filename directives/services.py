@@ -2,8 +2,17 @@
 
 import secrets
 
+from django.conf import settings
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
+from django.contrib.auth.tokens import PasswordResetTokenGenerator
+from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
-from django.utils import timezone
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
@@ -167,3 +176,54 @@ def password_set(*, user, password):
         membership.must_change_password = False
         membership.save(update_fields=["must_change_password"])
     return user
+
+
+class InvitationTokenGenerator(PasswordResetTokenGenerator):
+    """The links of invitations: Django's password reset tokens under a salt of their own,
+    so that neither kind of link opens the other's page. Like those, a link stops working
+    once the user has a password or has signed in, and after PASSWORD_RESET_TIMEOUT."""
+
+    key_salt = "gqtrack.invitation"
+
+
+invitation_tokens = InvitationTokenGenerator()
+
+
+def invitable(users):
+    """Those of `users` an invitation is for: active, with an e-mail address, never signed
+    in and without a password yet (as an import or the admin creates them)."""
+    no_password = Q(password__startswith=UNUSABLE_PASSWORD_PREFIX) | Q(password="")
+    return users.filter(no_password, is_active=True, last_login__isnull=True).exclude(email="")
+
+
+def invitations_send(*, users, request):
+    """E-mail each invitable one of `users` a one-time link to set their first password,
+    and return how many were sent. The e-mails are in Chinese, the product's language, as
+    the invitees have chosen none yet. An e-mail server that fails raises OSError (smtplib's
+    errors are ones); those sent before it stay sent, and sending again is harmless."""
+    invited = list(invitable(users).select_related("membership__union"))
+    if not invited:
+        return 0
+    with translation.override(settings.LANGUAGE_CODE):
+        messages = [invitation_message(user, request) for user in invited]
+    return get_connection().send_messages(messages) or 0
+
+
+def invitation_message(user, request):
+    link = reverse(
+        "invitation_confirm",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": invitation_tokens.make_token(user),
+        },
+    )
+    context = {
+        "user": user,
+        "union": getattr(getattr(user, "membership", None), "union", None),
+        "inviter": request.user,
+        "link": request.build_absolute_uri(link),
+        "valid_days": settings.PASSWORD_RESET_TIMEOUT // 86400,
+    }
+    subject = render_to_string("registration/invitation_subject.txt", context).strip()
+    body = render_to_string("registration/invitation_email.txt", context)
+    return EmailMessage(subject, body, to=[user.email])

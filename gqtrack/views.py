@@ -1,9 +1,18 @@
-"""Pages of the project rather than of an app: the answer to a login that is locked out
-(django-axes calls `locked_out`) and to a form refused by the CSRF check."""
+"""Pages of the project rather than of an app: the page an invitation opens, the answer to
+a login that is locked out (django-axes calls `locked_out`) and to a form refused by the
+CSRF check."""
 
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.shortcuts import render
+from django.urls import reverse_lazy
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
+
+from directives.services import invitation_tokens
+
+from .forms import SetPasswordForm
 
 # django-axes ships no Chinese catalogue. Naming its strings here brings them into ours,
 # and Django then finds their translations for the access attempt pages of the admin.
@@ -59,3 +68,25 @@ def csrf_failure(request, reason=""):
     return render(
         request, "403_csrf.html", {"reason": reason if settings.DEBUG else ""}, status=403
     )
+
+
+class InvitationView(auth_views.PasswordResetConfirmView):
+    """The page an invitation's link opens (directives.services.invitations_send): the new
+    user sets their first password and is logged in. Django's password reset page, with
+    tokens of the invitations' own and words of its own."""
+
+    form_class = SetPasswordForm
+    token_generator = invitation_tokens
+    template_name = "registration/invitation_confirm.html"
+    post_reset_login = True
+    post_reset_login_backend = "django.contrib.auth.backends.ModelBackend"
+    success_url = reverse_lazy("home")
+
+    def get_user(self, uidb64):
+        user = super().get_user(uidb64)
+        return user if user is not None and user.is_active else None
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        messages.success(self.request, _("Welcome! Your password is set and you are logged in."))
+        return response
