@@ -419,6 +419,16 @@ class UserAdmin(SubtreeAdminMixin, auth_admin.UserAdmin):
     def subtree_queryset(self, request, queryset, root):
         return queryset.filter(pk__in=subtree_users(root))
 
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if "is_staff" in form.base_fields:
+            # Django's text says the staff status is what opens the admin: not for them.
+            form.base_fields["is_staff"].help_text = _(
+                "Administrators of a subtree open the admin by their role and need no staff "
+                "status. Anyone else finds nothing there unless they are a superuser."
+            )
+        return form
+
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))
         if not request.user.is_superuser:

@@ -125,3 +125,11 @@ def test_a_users_import_lets_a_new_administrator_in_and_a_demoted_one_out(
     import_users(client, ["sdu_supervisor", "", "", "", "SDU", "督办负责人"])
     client.force_login(people.sdu_supervisor)
     assert not opens_the_admin(client)
+
+
+def test_the_user_page_says_the_role_opens_the_admin(login, edu_admin, people):
+    client = login(edu_admin)
+
+    page = client.get(reverse("admin:auth_user_change", args=[people.sdu_staff.pk]))
+
+    assert "单位管理员凭其角色即可进入管理后台" in page.content.decode()
