@@ -7,6 +7,7 @@ see everything. Outsiders get 404, never 403, so that nobody learns what exists 
 another union's subtree; a user who may see an object but not change it gets 403.
 """
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
@@ -51,6 +52,12 @@ def may_administer(user):
     return user.is_superuser or bool(membership and membership.role == Membership.Role.ADMIN)
 
 
+def password_change_required(user):
+    """A user given a one-time password may do nothing but choose their own password."""
+    membership = membership_of(user)
+    return membership is not None and membership.must_change_password
+
+
 def supervisor_or_404(user):
     """Pages for supervisors only: anyone else learns nothing of them."""
     if not may_supervise(user):
@@ -60,17 +67,24 @@ def supervisor_or_404(user):
 def administered_union(user):
     """The union whose subtree the user administers in the Django admin, or None.
 
+    The administrator role is all it takes: nobody has to tick the staff status as well.
     Superusers are bound to no subtree and get None too: check is_superuser first.
     """
     membership = membership_of(user)
     if (
         user.is_superuser
-        or not (user.is_active and user.is_staff)
+        or not user.is_active
         or membership is None
         or membership.role != Membership.Role.ADMIN
     ):
         return None
     return membership.union
+
+
+def may_open_admin(user):
+    """The admin site opens to staff users, as in Django, and to every administrator of a
+    subtree, whose role is what grants it (gqtrack.admin_site)."""
+    return user.is_active and (user.is_staff or administered_union(user) is not None)
 
 
 # --- Scope: the unions whose data a user may see -----------------------------------------
@@ -109,6 +123,17 @@ def in_scope(user, union):
     if oversees_subtree(membership):
         return union.is_within(membership.union)
     return union.pk == membership.union_id
+
+
+def administered_users(user):
+    """The users an administrator looks after: the members of the unions in their subtree,
+    superusers never among them. Every user for a superuser; nobody for anyone else."""
+    User = get_user_model()
+    if user.is_superuser:
+        return User.objects.all()
+    if not may_administer(user):
+        return User.objects.none()
+    return User.objects.filter(is_superuser=False, membership__union__in=unions_in_scope(user))
 
 
 def union_in_scope_or_404(user, pk):

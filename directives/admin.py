@@ -1,9 +1,10 @@
 """The Django admin: the union tree, users and their memberships, for administrators.
 
-Superusers keep Django's own permission logic everywhere. A staff user whose membership
-has the admin role manages their own union's subtree: its unions, its users and their
-memberships, without any permission rows. Nobody else gets anything from these pages.
-Directives and assignments are for superusers only.
+Superusers keep Django's own permission logic everywhere. A user whose membership has the
+admin role manages their own union's subtree: its unions, its users and their memberships,
+without any permission rows and without the staff status (the role opens the site:
+gqtrack/admin_site.py). Nobody else gets anything from these pages. Directives and
+assignments are for superusers only.
 """
 
 from base64 import b64encode
@@ -25,6 +26,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from treebeard.admin import TreeAdmin
 from treebeard.forms import movenodeform_factory
 
+from . import admin_accounts
 from .access import administered_union, membership_of
 from .models import Assignment, Directive, Membership, Requirement, Union
 from .resources import DirectiveResource, MembershipResource, UnionResource
@@ -350,9 +352,18 @@ class MembershipAdmin(SpreadsheetAdmin, SubtreeAdminMixin, HistoryAdmin):
         "union__code",
     ]
     autocomplete_fields = ["user", "union"]
+    actions = [
+        admin_accounts.send_invitations,
+        admin_accounts.set_one_time_passwords,
+        admin_accounts.deactivate,
+    ]
 
     def in_subtree(self, obj, root):
         return obj.union.is_within(root) and not obj.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        # Without a membership a user drops out of every subtree: deactivate them instead.
+        return request.user.is_superuser and super().has_delete_permission(request, obj)
 
     def subtree_queryset(self, request, queryset, root):
         return queryset.filter(union__in=Union.objects.in_subtree(root), user__is_superuser=False)
@@ -423,13 +434,33 @@ class UserAdmin(SubtreeAdminMixin, auth_admin.UserAdmin):
     ]
     list_select_related = ["membership__union"]
     search_fields = ["username", "first_name", "last_name", "email", "membership__union__name"]
+    actions = [
+        admin_accounts.send_invitations,
+        admin_accounts.set_one_time_passwords,
+        admin_accounts.deactivate,
+    ]
 
     def in_subtree(self, obj, root):
         membership = membership_of(obj)
         return not obj.is_superuser and membership is not None and membership.union.is_within(root)
 
+    def has_delete_permission(self, request, obj=None):
+        # Administrators of a subtree deactivate people: deleting them would take their
+        # names off the entries, reports and history they wrote.
+        return request.user.is_superuser and super().has_delete_permission(request, obj)
+
     def subtree_queryset(self, request, queryset, root):
         return queryset.filter(pk__in=subtree_users(root))
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if "is_staff" in form.base_fields:
+            # Django's text says the staff status is what opens the admin: not for them.
+            form.base_fields["is_staff"].help_text = _(
+                "Administrators of a subtree open the admin by their role and need no staff "
+                "status. Anyone else finds nothing there unless they are a superuser."
+            )
+        return form
 
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))

@@ -127,6 +127,14 @@ class Membership(models.Model):
         Union, on_delete=models.PROTECT, related_name="memberships", verbose_name=_("union")
     )
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.STAFF)
+    must_change_password = models.BooleanField(
+        _("must change password"),
+        default=False,
+        help_text=_(
+            "Set with a one-time password: until the user has chosen their own, every page "
+            "sends them to the password change."
+        ),
+    )
 
     history = HistoricalRecords()
 

@@ -1,10 +1,22 @@
 """Writes that touch several rows, each in one transaction."""
 
+import secrets
+
+from django.conf import settings
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
+from django.contrib.auth.tokens import PasswordResetTokenGenerator
+from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
-from django.utils import timezone
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
+from .access import membership_of
 from .models import Assignment, Directive, ExpectedFigure, Requirement
 from .signals import directive_issued
 
@@ -110,3 +122,108 @@ def directive_forward(*, directive, union, user):
     )
     directive_set_recipients(directive=forward, mode=forward.recipient_mode)
     return forward
+
+
+# --- Accounts ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def users_deactivate(*, users):
+    """Deactivate the active ones among `users` and return them. Deactivation is how someone
+    leaves: they can no longer sign in, and what they wrote keeps their name (deleting them
+    would leave it nameless)."""
+    deactivated = list(users.filter(is_active=True))
+    for user in deactivated:
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+    return deactivated
+
+
+# Letters and digits that cannot be taken for one another (no 0/O, 1/l/I), for passwords
+# read out over the telephone or written on a note.
+ONE_TIME_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ"
+
+
+def one_time_password():
+    """A random password of twelve characters in three groups, e.g. `k7Qm-2xHd-9RtP`."""
+    characters = "".join(secrets.choice(ONE_TIME_ALPHABET) for _ in range(12))
+    return "-".join(characters[start : start + 4] for start in (0, 4, 8))
+
+
+@transaction.atomic
+def one_time_passwords_set(*, users):
+    """Give each of `users` who belongs to a union a new random password that works until
+    they choose their own, which they must do before anything else once signed in. Returns
+    (user, password) pairs: the passwords are shown once and kept nowhere."""
+    issued = []
+    for user in users.filter(membership__isnull=False).select_related("membership"):
+        password = one_time_password()
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        user.membership.must_change_password = True
+        user.membership.save(update_fields=["must_change_password"])
+        issued.append((user, password))
+    return issued
+
+
+@transaction.atomic
+def password_set(*, user, password):
+    """A password the user chose: it ends the hold of a one-time password."""
+    user.set_password(password)
+    user.save()
+    membership = membership_of(user)
+    if membership is not None and membership.must_change_password:
+        membership.must_change_password = False
+        membership.save(update_fields=["must_change_password"])
+    return user
+
+
+class InvitationTokenGenerator(PasswordResetTokenGenerator):
+    """The links of invitations: Django's password reset tokens under a salt of their own,
+    so that neither kind of link opens the other's page. Like those, a link stops working
+    once the user has a password or has signed in, and after PASSWORD_RESET_TIMEOUT."""
+
+    key_salt = "gqtrack.invitation"
+
+
+invitation_tokens = InvitationTokenGenerator()
+
+
+def invitable(users):
+    """Those of `users` an invitation is for: active, with an e-mail address, never signed
+    in and without a password yet (as an import or the admin creates them)."""
+    no_password = Q(password__startswith=UNUSABLE_PASSWORD_PREFIX) | Q(password="")
+    return users.filter(no_password, is_active=True, last_login__isnull=True).exclude(email="")
+
+
+def invitations_send(*, users, request):
+    """E-mail each invitable one of `users` a one-time link to set their first password,
+    and return how many were sent. The e-mails are in Chinese, the product's language, as
+    the invitees have chosen none yet. An e-mail server that fails raises OSError (smtplib's
+    errors are ones); those sent before it stay sent, and sending again is harmless."""
+    invited = list(invitable(users).select_related("membership__union"))
+    if not invited:
+        return 0
+    with translation.override(settings.LANGUAGE_CODE):
+        messages = [invitation_message(user, request) for user in invited]
+    return get_connection().send_messages(messages) or 0
+
+
+def invitation_message(user, request):
+    link = reverse(
+        "invitation_confirm",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": invitation_tokens.make_token(user),
+        },
+    )
+    context = {
+        "user": user,
+        "union": getattr(getattr(user, "membership", None), "union", None),
+        "inviter": request.user,
+        "link": request.build_absolute_uri(link),
+        "valid_days": settings.PASSWORD_RESET_TIMEOUT // 86400,
+    }
+    subject = render_to_string("registration/invitation_subject.txt", context).strip()
+    body = render_to_string("registration/invitation_email.txt", context)
+    return EmailMessage(subject, body, to=[user.email])

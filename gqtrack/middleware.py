@@ -1,6 +1,11 @@
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, transaction
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import translation
+from django_htmx.http import HttpResponseClientRedirect
+
+from directives.access import password_change_required
 
 
 class LanguageMiddleware:
@@ -24,6 +29,29 @@ class LanguageMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
         return response
+
+
+class PasswordChangeRequiredMiddleware:
+    """Send a user who signed in with a one-time password to the password change from every
+    page, the admin's included, until they have chosen their own password. Logging out and
+    switching the language still work."""
+
+    ALLOWED = {"password_change", "password_change_done", "logout", "admin:logout", "set_language"}
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if request.resolver_match.view_name in self.ALLOWED:
+            return None
+        if not password_change_required(request.user):
+            return None
+        if request.htmx:
+            return HttpResponseClientRedirect(reverse("password_change"))
+        return redirect("password_change")
 
 
 class WriteTransactionMiddleware:

@@ -60,7 +60,7 @@ ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "gqtrack.apps.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -94,6 +94,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Nothing but the password change until a one-time password is replaced.
+    "gqtrack.middleware.PasswordChangeRequiredMiddleware",
     # Last but one, as django-axes asks: turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
     # Last of all: only the view runs in its transaction (it wraps nothing but the view).

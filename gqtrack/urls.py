@@ -5,10 +5,11 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from .forms import PasswordChangeForm, PasswordResetForm, SetPasswordForm
+from .views import InvitationView
 
 handler500 = "gqtrack.views.server_error"
 
-# Django's account views; the pages are in templates/registration/, the reset e-mail too.
+# Django's account views; the pages are in templates/registration/, the e-mails too.
 accounts = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
@@ -46,6 +47,8 @@ accounts = [
         auth_views.PasswordResetCompleteView.as_view(),
         name="password_reset_complete",
     ),
+    # The link of an invitation: the first password of a user an administrator brought in.
+    path("invitation/<uidb64>/<token>/", InvitationView.as_view(), name="invitation_confirm"),
 ]
 
 urlpatterns = [

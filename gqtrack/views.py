@@ -1,6 +1,6 @@
-"""Pages of the project rather than of an app: the answer to a login that is locked out
-(django-axes calls `locked_out`), to a form refused by the CSRF check, to a request the
-database could not serve, and the server error page."""
+"""Pages of the project rather than of an app: the page an invitation opens, the answer to
+a login that is locked out (django-axes calls `locked_out`), to a form refused by the CSRF
+check, to a request the database could not serve, and the server error page."""
 
 import re
 import sys
@@ -9,12 +9,20 @@ from hashlib import sha256
 
 from csp.decorators import csp_update
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.template import loader
+from django.urls import reverse_lazy
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views import defaults
+
+from directives.services import invitation_tokens
+
+from .forms import SetPasswordForm
 
 # django-axes ships no Chinese catalogue. Naming its strings here brings them into ours,
 # and Django then finds their translations for the access attempt pages of the admin.
@@ -99,3 +107,25 @@ def server_error(request):
     ]
     # csp_update marks what a view returns; the view here is the page already rendered.
     return csp_update({"style-src": hashes})(lambda request: response)(request)
+
+
+class InvitationView(auth_views.PasswordResetConfirmView):
+    """The page an invitation's link opens (directives.services.invitations_send): the new
+    user sets their first password and is logged in. Django's password reset page, with
+    tokens of the invitations' own and words of its own."""
+
+    form_class = SetPasswordForm
+    token_generator = invitation_tokens
+    template_name = "registration/invitation_confirm.html"
+    post_reset_login = True
+    post_reset_login_backend = "django.contrib.auth.backends.ModelBackend"
+    success_url = reverse_lazy("home")
+
+    def get_user(self, uidb64):
+        user = super().get_user(uidb64)
+        return user if user is not None and user.is_active else None
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        messages.success(self.request, _("Welcome! Your password is set and you are logged in."))
+        return response

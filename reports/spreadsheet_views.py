@@ -13,10 +13,13 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
+from directives.access import administered_users
 from directives.paging import page_of
+from directives.services import invitable, invitations_send
 from directives.spreadsheets.writing import (
     CSV_TYPE,
     XLSX_TYPE,
@@ -102,11 +105,46 @@ def import_template(request, kind, extension):
 
 @login_required
 def import_job(request, pk):
-    """An import's progress, preview (with the button to confirm it) or result."""
+    """An import's progress, preview (with the button to confirm it) or result; after users
+    were imported, the button that invites those who can be invited."""
     job = job_for_user(request, pk)
+    invitable_count = None
+    if job.kind == "users" and job.written:
+        invitable_count = invitable(administered_users(request.user)).count()
     return render(
-        request, "reports/import_job.html", {"job": job, "importable": IMPORTABLES[job.kind]}
+        request,
+        "reports/import_job.html",
+        {"job": job, "importable": IMPORTABLES[job.kind], "invitable_count": invitable_count},
     )
+
+
+@require_POST
+@login_required
+def import_invite(request, pk):
+    """From the page of a users import: e-mail an invitation to set their first password to
+    every user of the administrator's subtree who has an e-mail address but no password yet
+    and has never logged in, the rows just imported among them."""
+    job = job_for_user(request, pk)
+    if job.kind != "users":
+        raise Http404
+    importable_for(request.user, job.kind)
+    try:
+        sent = invitations_send(users=administered_users(request.user), request=request)
+    except OSError:
+        messages.error(
+            request,
+            _(
+                "The e-mail server could not be reached or refused the invitations: some may "
+                "not have been sent. Try again later; a second invitation does no harm."
+            ),
+        )
+    else:
+        messages.success(
+            request,
+            ngettext("%(count)d invitation sent.", "%(count)d invitations sent.", sent)
+            % {"count": sent},
+        )
+    return redirect("import_job", pk=job.pk)
 
 
 @transaction.non_atomic_requests

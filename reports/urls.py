@@ -11,6 +11,7 @@ urlpatterns = [
         name="import_job_progress",
     ),
     path("imports/jobs/<int:pk>/confirm/", spreadsheet_views.import_confirm, name="import_confirm"),
+    path("imports/jobs/<int:pk>/invite/", spreadsheet_views.import_invite, name="import_invite"),
     path("imports/formats/", spreadsheet_views.import_formats, name="import_formats"),
     path("imports/<slug:kind>/", spreadsheet_views.import_new, name="import_new"),
     *(

@@ -84,6 +84,7 @@ R = Membership.Role
 # (username, family name, given name, role, union code, superuser)
 USERS = (
     ("admin", "王", "立新", R.ADMIN, "SD", True),
+    ("eduadmin", "周", "敏", R.ADMIN, "SD-EDU", False),
     ("province", "李", "文华", R.SUPERVISOR, "SD", False),
     ("edu", "张", "晓梅", R.SUPERVISOR, "SD-EDU", False),
     ("qingdao", "刘", "海涛", R.SUPERVISOR, "QD", False),
