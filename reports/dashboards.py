@@ -447,6 +447,8 @@ def cascade_summaries(directives, top=None, today=None):
     """Per directive: unions done / requirements owed over `top`'s subtree (the whole
     cascade without one), and how many unions have something overdue. One query for any
     number of directives."""
+    if not directives:
+        return {}
     today = today or timezone.localdate()
     progress = RequirementProgress.objects.filter(
         assignment__directive__origin__in=[d.origin_id for d in directives]

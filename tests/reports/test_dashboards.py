@@ -332,6 +332,14 @@ def test_a_superuser_without_a_union_sees_each_cascade_whole(cascade, login, sup
     assert response.context["top"] is None
 
 
+def test_a_supervisor_with_nothing_in_force_sees_an_empty_overview(people, login):
+    """No directive reached 青岛市总工会's subtree yet: the page says so, without a crash."""
+    response = login(people.qingdao).get(reverse("overview"))
+
+    assert response.status_code == 200
+    assert list(response.context["page"].object_list) == []
+
+
 def test_scorecard_gives_a_units_record(cascade, people, login, tree):
     response = login(people.sdu_staff).get(reverse("unit_scorecard", args=[tree.sdu.pk]))
     (record,) = response.context["page"].object_list
