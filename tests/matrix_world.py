@@ -150,6 +150,15 @@ def build_world():
         drafting=drafting,
         import_job=SpreadsheetJob.objects.get(pk=import_job.pk),
         export_job=SpreadsheetJob.objects.get(pk=export_job.pk),
+        # What no refusal may show: the units' work, and the directives' titles.
+        secrets=(
+            SDU_NARRATIVE,
+            SDU_REPORT,
+            JINAN_NARRATIVE,
+            draft.title,
+            issued.title,
+            reading.title,
+        ),
     )
 
 
