@@ -688,15 +688,21 @@ def test_matrix(db, world, settings, tmp_path, row, method):
     assert leaked == [], "a refusal showed another union's data"
 
 
-def url_names(resolver=None, namespace=""):
-    """Every named URL of the URLconf, with its namespace, however deep it is included."""
+def url_patterns(resolver=None, namespace="", prefix=""):
+    """(name with its namespace, route) of every URL of the URLconf, however deep it is
+    included; the name is None for a URL without one."""
     resolver = resolver or get_resolver()
     for pattern in resolver.url_patterns:
+        route = prefix + str(pattern.pattern)
         if isinstance(pattern, URLResolver):
             inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
-            yield from url_names(pattern, inner)
-        elif isinstance(pattern, URLPattern) and pattern.name:
-            yield f"{namespace}{pattern.name}"
+            yield from url_patterns(pattern, inner, route)
+        elif isinstance(pattern, URLPattern):
+            yield (f"{namespace}{pattern.name}" if pattern.name else None), route
+
+
+def url_names():
+    return {name for name, _route in url_patterns() if name}
 
 
 def test_every_url_name_has_a_row():
@@ -704,8 +710,14 @@ def test_every_url_name_has_a_row():
     assert names - {row.name for row in ROWS} == set(), "URL names without a row in ROWS"
 
 
+def test_every_url_outside_the_admin_has_a_name():
+    """A URL without a name could have no row."""
+    nameless = [route for name, route in url_patterns() if not name]
+    assert [route for route in nameless if not route.startswith("admin/")] == []
+
+
 def test_every_row_is_a_url_of_the_project():
-    names = set(url_names())
+    names = url_names()
     assert {row.name for row in [*ROWS, *ADMIN_ROWS]} - names == set()
 
 
