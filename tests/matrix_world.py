@@ -41,8 +41,8 @@ from tests.reports.conftest import (
     unit_work,
 )
 
-# Tables that no request may touch or that logging in writes: sessions, and what Django
-# keeps for itself.
+# Left out of snapshots: the sessions, which logging in and out write, and the tables
+# Django keeps for itself.
 UNWATCHED = {"django_session", "django_content_type", "auth_permission"}
 
 
