@@ -54,6 +54,11 @@ def clock(monkeypatch):
 
 @pytest.fixture
 def tree(db):
+    return make_tree()
+
+
+def make_tree():
+    """The tree drawn at the top of this module; each union fresh from the database."""
     province = Union.objects.add_root(
         {"code": "SD", "name": "山东省总工会", "kind": Union.Kind.FEDERATION}
     )
@@ -101,6 +106,10 @@ def make_user(username, union, role, **extra):
 
 @pytest.fixture
 def people(tree):
+    return make_people(tree)
+
+
+def make_people(tree):
     """Every persona the permission tests need, by the job they do."""
     role = Membership.Role
     return SimpleNamespace(

@@ -82,7 +82,3 @@ def test_a_file_error_says_what_is_wrong(login, edu_admin, settings):
         IMPORT, {"resource": "0", "format": CSV, "import_file": upload("单位.csv", content)}
     )
     assert response.context["form"].errors == {"import_file": ["文件有5列，最多只能导入2列。"]}
-
-
-def test_staff_and_supervisors_get_no_import(login, people):
-    assert login(people.edu).get(IMPORT).status_code == 302  # to the admin's login

@@ -102,23 +102,6 @@ def test_exports_are_scoped_to_the_users_units(sdu_entry, jinan_entry, people, l
     assert units(people.qingdao) == []
 
 
-@pytest.mark.parametrize(
-    ("persona", "allowed"),
-    [
-        ("sdu_staff", {"entries", "reports"}),
-        ("edu", {"entries", "reports", "directives", "unions"}),
-        ("loner", set()),
-    ],
-)
-def test_who_may_export_what(tree, people, login, persona, allowed):
-    client = login(getattr(people, persona))
-    for kind in ("entries", "reports", "directives", "unions", "memberships"):
-        expected = 200 if kind in allowed else 404
-        assert client.get(reverse("export", args=[kind])).status_code == expected, kind
-    assert client.get(reverse("export_list")).status_code == (200 if allowed else 404)
-    assert client.get(reverse("export", args=["nothing"])).status_code == 404
-
-
 def test_a_big_export_is_written_in_the_background_and_downloaded(
     sdu_entry, jinan_entry, people, login, settings, client
 ):

@@ -259,26 +259,6 @@ def test_the_list_of_imports_takes_the_same_queries_however_long(
     assert len(page.context["page"].object_list) == 20
 
 
-WHO_IMPORTS_WHAT = [
-    ("unions", "edu_admin", 200),
-    ("unions", "edu", 403),
-    ("unions", "sdu_staff", 403),
-    ("users", "edu_admin", 200),
-    ("users", "edu", 403),
-    ("directives", "edu", 200),
-    ("directives", "edu_admin", 200),
-    ("directives", "sdu_staff", 403),
-    ("requirements", "edu", 200),
-    ("requirements", "sdu_staff", 403),
-    ("progress", "sdu_staff", 200),
-    ("progress", "edu", 200),
-    ("progress", "loner", 403),
-    ("reports", "sdu_staff", 200),
-    ("reports", "loner", 403),
-    ("nothing", "edu_admin", 404),
-]
-
-
 REPORT_HEADERS = ["发文单位代码", "文号", "单位代码", "情况报告"]
 
 
@@ -304,21 +284,6 @@ def test_a_supervisor_cannot_write_a_units_report_from_a_file(login, people, tre
     assert [(e.row, e.column) for e in job.errors] == [(2, "单位代码")]
     confirm(client, job)
     assert not Report.objects.exists()
-
-
-@pytest.mark.parametrize(("kind", "persona", "expected"), WHO_IMPORTS_WHAT)
-def test_who_may_import_what(client, people, edu_admin, kind, persona, expected):
-    user = edu_admin if persona == "edu_admin" else getattr(people, persona)
-    client.force_login(user)
-    assert client.get(reverse("import_new", args=[kind])).status_code == expected
-    if expected != 404:
-        status = client.get(reverse("import_template_csv", args=[kind])).status_code
-        assert status == expected
-
-
-def test_anonymous_users_are_sent_to_log_in(client, db):
-    assert client.get(reverse("import_list")).status_code == 302
-    assert client.get(reverse("import_new", args=["progress"])).status_code == 302
 
 
 def test_the_navigation_offers_imports_to_members(login, people):

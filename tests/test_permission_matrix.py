@@ -1,0 +1,727 @@
+"""Every URL of the project, for every persona, by GET and (where it writes) by POST.
+
+The rows are the statuses the access rules give today (directives/access.py,
+reports/access.py): outsiders get 404 and learn nothing; readers who may not write get
+403; anonymous users are sent to log in; a supervisor's page is 404 to anyone else. A
+refused POST leaves every row and every stored file as it was. A URL name without a row
+fails `test_every_url_name_has_a_row`.
+
+The objects the URLs point at are built once for the module (tests/matrix_world.py).
+The union whose work is at stake is 山东大学工会 (sdu), a recipient of the education
+union's (edu's) directive, beside its sibling 济南市教育工会 (jinan).
+"""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.test import Client
+from django.test.utils import override_settings
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from directives.models import Figure
+from tests.files import PDF, csv_bytes
+from tests.matrix_world import copy_of_media, snapshot, world_in_transaction
+
+PERSONAS = (
+    "anonymous",
+    "sdu_staff",  # 山东大学工会: the union whose work is at stake
+    "sdu_supervisor",
+    "jinan_staff",  # 济南市教育工会, its sibling
+    "edu_staff",  # 山东省教育工会, the issuer, as staff: reads its own union's data only
+    "qd_staff",  # 青岛市教育工会, an unrelated union
+    "edu",  # the issuer's supervisor
+    "province",  # supervisor above the issuer
+    "qingdao",  # supervisor of another subtree
+    "edu_admin",  # administrator of the issuer's subtree, with the admin's staff flag
+    "superuser",
+    "loner",  # a user of no union
+)
+
+LOGIN = "302 to the login page"
+ADMIN_LOGIN = "302 to the admin's login page"
+ADMIN_INDEX = "302 to the admin's index: the object is out of reach"
+
+
+def expect(default, **statuses):
+    """A status for every persona: the ones named, `default` for the others, and the way
+    to the login page for anonymous users unless named."""
+    table = {"anonymous": LOGIN, **dict.fromkeys(PERSONAS[1:], default), **statuses}
+    assert set(table) == set(PERSONAS), set(table) - set(PERSONAS)
+    return table
+
+
+# The GET column of a view that takes only POST.
+POST_ONLY = expect(405)
+
+
+# --- Who is who, for the objects of the world ----------------------------------------------
+
+SUPERVISORS = ("sdu_supervisor", "edu", "province", "qingdao", "edu_admin", "superuser")
+
+# The issued directive: its recipients and its issuer's subtree read it, and those above.
+ISSUED_READERS = expect(200, qd_staff=404, qingdao=404, loner=404)
+ISSUED_MANAGERS = expect(  # close, attach: the issuer's supervisors and administrators
+    403, edu=302, edu_admin=302, qd_staff=404, qingdao=404, loner=404
+)
+# The draft: only the issuing union's supervisors and administrators see it, and superusers.
+DRAFT_READERS = expect(404, edu=200, edu_admin=200, superuser=200)
+DRAFT_MANAGERS_PAGE = expect(404, edu=200, edu_admin=200, superuser=403)
+DRAFT_MANAGERS = expect(404, edu=302, edu_admin=302, superuser=403)
+
+# 山东大学工会's work: its members read and write while the directive is in force; those
+# above it read; everyone else is an outsider.
+UNIT_READERS = expect(
+    404, sdu_staff=200, sdu_supervisor=200, edu=200, province=200, edu_admin=200, superuser=200
+)
+UNIT_WRITE_PAGE = {**UNIT_READERS, "edu": 403, "province": 403, "edu_admin": 403, "superuser": 403}
+UNIT_WRITE = {**UNIT_WRITE_PAGE, "sdu_staff": 302, "sdu_supervisor": 302}
+# A draft report stays its union's own: readers above are sent back to the unit's page
+# and do not get its files.
+DRAFT_REPORT_PAGE = {**UNIT_READERS, "edu": 302, "province": 302, "edu_admin": 302}
+DRAFT_REPORT_FILE = {**UNIT_READERS, "edu": 404, "province": 404, "edu_admin": 404}
+# The issuing union's supervisors and administrators review what comes back to it.
+REVIEW_PAGE = {
+    **UNIT_READERS,
+    "sdu_staff": 403,
+    "sdu_supervisor": 403,
+    "province": 403,
+    "superuser": 403,
+}
+REVIEW = {**REVIEW_PAGE, "edu": 302, "edu_admin": 302}
+
+# Supervisors' pages on the directive: the issuer's subtree and those above, no staff.
+DIRECTIVE_SUPERVISORS = expect(
+    404, sdu_supervisor=200, edu=200, province=200, edu_admin=200, superuser=200
+)
+# A spreadsheet job is its user's alone, whoever else may see the data in it.
+OWN_IMPORT = expect(404, sdu_staff=200)
+OWN_EXPORT = expect(404, edu=200)
+
+# Who may import and export which kind of file: may_track, may_supervise, may_administer.
+TRACKERS = expect(200, loner=403)
+SUPERVISING = expect(403, **dict.fromkeys(SUPERVISORS, 200))
+ADMINISTERING = expect(403, edu_admin=200, superuser=200)
+IMPORTS = {
+    "unions": ADMINISTERING,
+    "users": ADMINISTERING,
+    "directives": SUPERVISING,
+    "requirements": SUPERVISING,
+    "progress": TRACKERS,
+    "reports": TRACKERS,
+    "nothing": expect(404),
+}
+
+
+def as_export(table):
+    """Exports answer 404 where imports answer 403: a table one may not have is not there."""
+    return {p: 404 if status == 403 else status for p, status in table.items()}
+
+
+EXPORTS = {
+    "entries": as_export(TRACKERS),
+    "reports": as_export(TRACKERS),
+    "directives": as_export(SUPERVISING),
+    "unions": as_export(SUPERVISING),
+    "memberships": as_export(ADMINISTERING),
+    "nothing": expect(404),
+}
+
+
+def with_status(table, old, new):
+    return {p: new if status == old else status for p, status in table.items()}
+
+
+# --- What the forms are sent -----------------------------------------------------------------
+
+
+def pdf(name="签到表.pdf"):
+    return SimpleUploadedFile(name, PDF)
+
+
+def requirement_rows(*rows, initial=0):
+    data = {
+        "requirements-TOTAL_FORMS": str(len(rows)),
+        "requirements-INITIAL_FORMS": str(initial),
+        "requirements-MIN_NUM_FORMS": "1",
+        "requirements-MAX_NUM_FORMS": "1000",
+    }
+    for index, row in enumerate(rows):
+        data.update({f"requirements-{index}-{key}": value for key, value in row.items()})
+    return data
+
+
+def new_directive(w):
+    return {
+        "title": "关于开展劳模宣讲的通知",
+        "number": "鲁教工发〔2015〕31号",
+        "kind": "notice",
+        "body": "各单位工会：……",
+        "recipient_mode": "children",
+        **requirement_rows({"kind": "study", "title": "组织宣讲", "due_on": "2015-12-31"}),
+    }
+
+
+def edited_directive(directive):
+    rows = [
+        {"id": r.pk, "kind": r.kind, "title": r.title, "due_on": r.due_on.isoformat()}
+        for r in directive.requirements.all()
+    ]
+    return {
+        **new_directive(None),
+        "title": "改过的标题",
+        "number": directive.number,
+        "version": directive.version,
+        **requirement_rows(*rows, initial=len(rows)),
+    }
+
+
+def new_entry(w):
+    return {
+        "occurred_on": "2015-10-25",
+        "narrative": "文学院分工会补学一次",
+        f"figure_{Figure.STUDY_SESSIONS}": "1",
+        f"figure_{Figure.PARTICIPANTS}": "40",
+        "files": pdf(),
+    }
+
+
+def edited_entry(w):
+    return {
+        "occurred_on": "2015-10-21",
+        "narrative": "改写后的进展",
+        "version": w.sdu.entry.version,
+    }
+
+
+def spreadsheet(w):
+    rows = [["发文单位代码", "文号", "单位代码", "工作要求序号", "日期", "工作情况"]]
+    return {"file": SimpleUploadedFile("进展.csv", csv_bytes(rows))}
+
+
+def union_form(union, parent, **changes):
+    """The admin's form for a union, put first beneath its parent."""
+    return {
+        "name": union.name,
+        "code": union.code,
+        "short_name": union.short_name,
+        "kind": union.kind,
+        "treebeard_position": "first-child",
+        "treebeard_ref_node": parent.pk,
+        "_save": "Save",
+        **changes,
+    }
+
+
+# --- The rows ------------------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    name: str  # the URL's name
+    target: str  # what the URL points at, for the test's id
+    kwargs: Any  # world → the URL's kwargs
+    get: dict
+    post: dict | None = None
+    data: Any = None  # world → what the POST sends
+    # A POST that succeeds (302) changes rows or files; one refused changes nothing. False
+    # for a POST that changes nothing whatever the answer (forms shown again, previews).
+    writes: bool = True
+    methods: dict = field(init=False)
+
+    def __post_init__(self):
+        self.methods = {"GET": self.get, **({"POST": self.post} if self.post else {})}
+
+
+def none(w):
+    return {}
+
+
+def issued(w):
+    return {"pk": w.issued.pk}
+
+
+def draft(w):
+    return {"pk": w.draft.pk}
+
+
+def sdu_assignment(w):
+    return {"pk": w.sdu.assignment.pk}
+
+
+def sdu_study(w):
+    return {"pk": w.sdu.assignment.pk, "requirement_pk": w.study.pk}
+
+
+def kind(name):
+    return lambda w: {"kind": name}
+
+
+ROWS = [
+    Row("home", "", none, expect(302, anonymous=302)),  # to the tasks, which ask to log in
+    # --- directives ---
+    Row("tasks", "", none, expect(200)),
+    Row("directive_list", "", none, expect(200)),
+    Row(
+        # A superuser belongs to no union, in whose name to issue.
+        "directive_create",
+        "",
+        none,
+        get=SUPERVISING | {"superuser": 403},
+        post=with_status(SUPERVISING | {"superuser": 403}, 200, 302),
+        data=new_directive,
+    ),
+    Row("directive_detail", "issued", issued, ISSUED_READERS),
+    Row("directive_detail", "draft", draft, DRAFT_READERS),
+    Row(
+        "directive_edit",
+        "draft",
+        draft,
+        get=DRAFT_MANAGERS_PAGE,
+        post=DRAFT_MANAGERS,
+        data=lambda w: edited_directive(w.draft),
+    ),
+    Row(
+        # An issued directive changes no more: its managers are sent back to it.
+        "directive_edit",
+        "issued",
+        issued,
+        get=ISSUED_MANAGERS,
+        post=ISSUED_MANAGERS,
+        data=lambda w: edited_directive(w.issued),
+        writes=False,
+    ),
+    Row("directive_issue", "draft", draft, POST_ONLY, post=DRAFT_MANAGERS),
+    Row("directive_close", "issued", issued, POST_ONLY, post=ISSUED_MANAGERS),
+    Row(
+        "directive_forward",
+        "issued",
+        issued,
+        POST_ONLY,
+        post={**ISSUED_MANAGERS, "edu": 403, "edu_admin": 403, "sdu_supervisor": 302},
+    ),
+    Row(
+        "directive_acknowledge",
+        "issued",
+        issued,
+        POST_ONLY,
+        post={
+            **ISSUED_MANAGERS,
+            "edu": 403,
+            "edu_admin": 403,
+            "sdu_staff": 302,
+            "sdu_supervisor": 302,
+            "jinan_staff": 302,
+        },
+    ),
+    Row(
+        "attachment_add",
+        "issued",
+        issued,
+        POST_ONLY,
+        post=ISSUED_MANAGERS,
+        data=lambda w: {"file": pdf("通知.pdf")},
+    ),
+    Row(
+        "attachment_add",
+        "draft",
+        draft,
+        POST_ONLY,
+        post=DRAFT_MANAGERS,
+        data=lambda w: {"file": pdf("通知.pdf")},
+    ),
+    Row(
+        "attachment_download",
+        "issued",
+        lambda w: {"pk": w.issued.pk, "attachment_pk": w.issued_attachment.pk},
+        ISSUED_READERS,
+    ),
+    Row(
+        "attachment_download",
+        "draft",
+        lambda w: {"pk": w.draft.pk, "attachment_pk": w.draft_attachment.pk},
+        DRAFT_READERS,
+    ),
+    Row(
+        "attachment_delete",
+        "draft",
+        lambda w: {"pk": w.draft.pk, "attachment_pk": w.draft_attachment.pk},
+        POST_ONLY,
+        post=DRAFT_MANAGERS,
+    ),
+    Row(
+        # Recipients may have downloaded it: nobody removes it.
+        "attachment_delete",
+        "issued",
+        lambda w: {"pk": w.issued.pk, "attachment_pk": w.issued_attachment.pk},
+        POST_ONLY,
+        post=with_status(ISSUED_MANAGERS, 302, 403),
+    ),
+    # --- imports ---
+    Row("import_list", "", none, expect(200)),
+    Row("import_formats", "", none, expect(200)),
+    *(
+        Row(
+            "import_new",
+            kind_,
+            kind(kind_),
+            table,
+            post=with_status(table, 200, 302),
+            data=spreadsheet,
+        )
+        for kind_, table in IMPORTS.items()
+    ),
+    *(
+        Row(f"import_template_{extension}", kind_, kind(kind_), table)
+        for extension in ("xlsx", "csv")
+        for kind_, table in IMPORTS.items()
+    ),
+    Row("import_job", "sdu_staff's", lambda w: {"pk": w.import_job.pk}, OWN_IMPORT),
+    Row("import_job_progress", "sdu_staff's", lambda w: {"pk": w.import_job.pk}, OWN_IMPORT),
+    Row(
+        # require_POST sits outside login_required here: anonymous users get 405 too.
+        "import_confirm",
+        "sdu_staff's",
+        lambda w: {"pk": w.import_job.pk},
+        POST_ONLY | {"anonymous": 405},
+        post=with_status(OWN_IMPORT, 200, 302),
+    ),
+    # --- one union's work ---
+    Row("assignment_detail", "sdu", sdu_assignment, UNIT_READERS),
+    Row(
+        "entry_add",
+        "sdu study",
+        sdu_study,
+        UNIT_WRITE_PAGE,
+        post=UNIT_WRITE,
+        data=new_entry,
+    ),
+    Row(
+        "requirement_done",
+        "sdu study",
+        sdu_study,
+        POST_ONLY,
+        post=UNIT_WRITE,
+        data=lambda w: {"done": "1"},
+    ),
+    Row("entry_detail", "sdu", lambda w: {"pk": w.sdu.entry.pk}, UNIT_READERS),
+    Row(
+        "entry_edit",
+        "sdu",
+        lambda w: {"pk": w.sdu.entry.pk},
+        UNIT_WRITE_PAGE,
+        post=UNIT_WRITE,
+        data=edited_entry,
+    ),
+    Row("evidence_download", "sdu", lambda w: {"pk": w.sdu.evidence.pk}, UNIT_READERS),
+    Row(
+        # Submitted: everyone above reads it, and nobody changes it until it is returned.
+        "report_edit",
+        "sdu submitted",
+        sdu_assignment,
+        UNIT_READERS,
+        post=with_status(UNIT_READERS, 200, 403),
+        data=lambda w: {"text": "改写", "version": w.sdu.report.version, "save": ""},
+    ),
+    Row(
+        "report_edit",
+        "sdu draft",
+        lambda w: {"pk": w.drafting.assignment.pk},
+        DRAFT_REPORT_PAGE,
+        post=UNIT_WRITE,
+        data=lambda w: {"text": "改写后的报告", "version": w.drafting.report.version, "save": ""},
+    ),
+    Row(
+        "report_roll_up",
+        "sdu draft",
+        lambda w: {"pk": w.drafting.assignment.pk},
+        POST_ONLY,
+        post=UNIT_WRITE,
+    ),
+    Row(
+        "report_attachment_remove",
+        "sdu draft",
+        lambda w: {"pk": w.drafting.assignment.pk, "attachment_pk": w.drafting.attachment.pk},
+        POST_ONLY,
+        post=UNIT_WRITE,
+    ),
+    Row(
+        "report_attachment_download",
+        "sdu submitted",
+        lambda w: {"pk": w.sdu.attachment.pk},
+        UNIT_READERS,
+    ),
+    Row(
+        "report_attachment_download",
+        "sdu draft",
+        lambda w: {"pk": w.drafting.attachment.pk},
+        DRAFT_REPORT_FILE,
+    ),
+    # --- reviewing ---
+    Row(
+        # Not a page for staff, nor for a superuser, who reviews for no union.
+        "review_queue",
+        "",
+        none,
+        expect(404, **dict.fromkeys(SUPERVISORS, 200)) | {"superuser": 404},
+    ),
+    Row(
+        "report_review",
+        "sdu submitted",
+        lambda w: {"pk": w.sdu.report.pk},
+        REVIEW_PAGE,
+        post=REVIEW,
+        data=lambda w: {"decision": "returned", "comment": "请补充参加人数的统计口径。"},
+    ),
+    Row("directive_reports", "issued", issued, DIRECTIVE_SUPERVISORS),
+    # --- dashboards ---
+    Row("overview", "", none, expect(404, **dict.fromkeys(SUPERVISORS, 200))),
+    Row("dashboard", "issued", issued, DIRECTIVE_SUPERVISORS),
+    Row("dashboard_units", "issued", issued, DIRECTIVE_SUPERVISORS),
+    Row("dashboard_entries", "issued", issued, DIRECTIVE_SUPERVISORS),
+    Row("dashboard_relay", "issued", issued, DIRECTIVE_SUPERVISORS),
+    Row("dashboard_export", "issued", issued, DIRECTIVE_SUPERVISORS),
+    Row(
+        # A union's record: its own staff see it, and those above.
+        "unit_scorecard",
+        "sdu",
+        lambda w: {"pk": w.tree.sdu.pk},
+        UNIT_READERS,
+    ),
+    # --- exports ---
+    Row("export_list", "", none, as_export(TRACKERS)),
+    *(Row("export", kind_, kind(kind_), table) for kind_, table in EXPORTS.items()),
+    Row("export_job", "edu's", lambda w: {"pk": w.export_job.pk}, OWN_EXPORT),
+    Row("export_job_progress", "edu's", lambda w: {"pk": w.export_job.pk}, OWN_EXPORT),
+    Row("export_download", "edu's", lambda w: {"pk": w.export_job.pk}, OWN_EXPORT),
+    # --- accounts and languages: open to all, or to anyone logged in. The POSTs send
+    # nothing a form accepts (or an address nobody has): they change nothing. ---
+    Row(
+        "login",
+        "",
+        none,
+        expect(200, anonymous=200),
+        post=expect(200, anonymous=200),
+        data=none,
+        writes=False,
+    ),
+    Row("logout", "", none, expect(405, anonymous=405), post=expect(LOGIN)),
+    Row("password_change", "", none, expect(200), post=expect(200), data=none, writes=False),
+    Row("password_change_done", "", none, expect(200)),
+    Row(
+        "password_reset",
+        "",
+        none,
+        expect(200, anonymous=200),
+        post=expect(302, anonymous=302),
+        data=lambda w: {"email": "nobody@example.com"},
+        writes=False,
+    ),
+    Row("password_reset_done", "", none, expect(200, anonymous=200)),
+    Row(
+        "password_reset_confirm",
+        "a stale link",
+        lambda w: {
+            "uidb64": urlsafe_base64_encode(force_bytes(w.people.sdu_staff.pk)),
+            "token": "stale-token",
+        },
+        expect(200, anonymous=200),
+        post=expect(200, anonymous=200),
+        data=none,
+        writes=False,
+    ),
+    Row("password_reset_complete", "", none, expect(200, anonymous=200)),
+    Row(
+        # The choice is kept in a cookie.
+        "set_language",
+        "",
+        none,
+        expect(302, anonymous=302),
+        post=expect(302, anonymous=302),
+        data=lambda w: {"language": "en", "next": "/tasks/"},
+        writes=False,
+    ),
+]
+
+# The admin's pages are many and generated: a few stand for the rest. Only users with the
+# staff flag get in, and an administrator only within their subtree.
+ADMIN_PAGE = expect(ADMIN_LOGIN, anonymous=ADMIN_LOGIN, edu_admin=200, superuser=200)
+
+
+def admin_union(name):
+    return lambda w: {"object_id": getattr(w.tree, name).pk}
+
+
+ADMIN_ROWS = [
+    Row("admin:index", "", none, ADMIN_PAGE),
+    Row("admin:directives_union_changelist", "", none, ADMIN_PAGE),
+    Row("admin:auth_user_changelist", "", none, ADMIN_PAGE),
+    Row(
+        "admin:directives_union_change",
+        "sdu",
+        admin_union("sdu"),
+        ADMIN_PAGE,
+        post=with_status(ADMIN_PAGE, 200, 302),
+        data=lambda w: union_form(w.tree.sdu, w.tree.edu, name="山东大学工会（改）"),
+    ),
+    Row(
+        "admin:directives_union_change",
+        "qingdao",
+        admin_union("qingdao"),
+        ADMIN_PAGE | {"edu_admin": ADMIN_INDEX},
+        post=ADMIN_PAGE | {"edu_admin": ADMIN_INDEX, "superuser": 302},
+        data=lambda w: union_form(w.tree.qingdao, w.tree.province, name="青岛市总工会（改）"),
+    ),
+    Row("admin:directives_union_history", "sdu", admin_union("sdu"), ADMIN_PAGE),
+    Row(
+        "admin:directives_union_history",
+        "qingdao",
+        admin_union("qingdao"),
+        ADMIN_PAGE | {"edu_admin": 404},
+    ),
+    Row(
+        # The import's first step is a preview: it writes nothing for anyone.
+        "admin:directives_union_import",
+        "",
+        none,
+        ADMIN_PAGE,
+        post=ADMIN_PAGE,
+        data=lambda w: {
+            "resource": "0",
+            "format": "1",
+            "import_file": SimpleUploadedFile(
+                "单位.csv",
+                csv_bytes(
+                    [
+                        ["单位代码", "单位名称", "简称", "单位类型", "上级单位代码"],
+                        ["SDU-JG", "山东大学工会机关", "", "机关部门", "SDU"],
+                    ]
+                ),
+            ),
+        },
+        writes=False,
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker, tmp_path_factory):
+    with django_db_blocker.unblock(), world_in_transaction(tmp_path_factory.mktemp("media")) as w:
+        yield w
+
+
+def cases(rows):
+    for row in rows:
+        for method in row.methods:
+            target = f"[{row.target}]" if row.target else ""
+            yield pytest.param(row, method, id=f"{row.name}{target}-{method}")
+
+
+def answer(response):
+    """The status, with redirects to a login page or the admin's index told apart."""
+    location = response.get("Location", "")
+    if response.status_code == 302:
+        if location.split("?")[0] == reverse("login"):
+            return LOGIN
+        if location.split("?")[0] == reverse("admin:login"):
+            return ADMIN_LOGIN
+        if location == reverse("admin:index"):
+            return ADMIN_INDEX
+    return response.status_code
+
+
+def is_refusal(persona, status):
+    # Logging out sends everyone to the login page: only anonymous users are refused so.
+    return status in {403, 404, ADMIN_LOGIN, ADMIN_INDEX} or (
+        status == LOGIN and persona == "anonymous"
+    )
+
+
+def body(response):
+    """The content; a file response is read to its end, which closes the file."""
+    if response.streaming:
+        return b"".join(response.streaming_content)
+    return response.content
+
+
+@pytest.mark.parametrize(("row", "method"), list(cases([*ROWS, *ADMIN_ROWS])))
+def test_matrix(db, world, settings, tmp_path, row, method):
+    """Each persona in turn, in a savepoint rolled back after it, with its own copy of the
+    stored files: what one persona writes, the next does not see."""
+    expected = row.methods[method]
+    answers, changed, idle, leaked = {}, [], [], []
+    # Every persona starts from the same rows and files: the world's.
+    before = snapshot(world.media) if method == "POST" else None
+    for persona in PERSONAS:
+        client = Client()
+        if persona != "anonymous":
+            client.cookies[settings.SESSION_COOKIE_NAME] = world.sessions[persona]
+        # Reading leaves the files alone; a POST gets a copy of its own to change.
+        media = copy_of_media(world, tmp_path / persona) if method == "POST" else world.media
+        url = reverse(row.name, kwargs=row.kwargs(world))
+        with override_settings(MEDIA_ROOT=media), transaction.atomic():
+            if method == "POST":
+                response = client.post(url, row.data(world) if row.data else {})
+            else:
+                response = client.get(url)
+            content = body(response)
+            answers[persona] = answer(response)
+            if is_refusal(persona, answers[persona]) and any(
+                secret.encode() in content for secret in world.secrets
+            ):
+                leaked.append(persona)
+            if before is not None:
+                wrote = snapshot(media) != before
+                if wrote and (is_refusal(persona, answers[persona]) or not row.writes):
+                    changed.append(persona)
+                if not wrote and row.writes and answers[persona] == 302:
+                    idle.append(persona)
+            transaction.set_rollback(True)
+
+    assert answers == expected
+    assert changed == [], "a refused POST, or one that writes nothing, changed rows or files"
+    assert idle == [], "a POST answered as done changed nothing"
+    assert leaked == [], "a refusal showed another union's data"
+
+
+def url_patterns(resolver=None, namespace="", prefix=""):
+    """(name with its namespace, route) of every URL of the URLconf, however deep it is
+    included; the name is None for a URL without one."""
+    resolver = resolver or get_resolver()
+    for pattern in resolver.url_patterns:
+        route = prefix + str(pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from url_patterns(pattern, inner, route)
+        elif isinstance(pattern, URLPattern):
+            yield (f"{namespace}{pattern.name}" if pattern.name else None), route
+
+
+def url_names():
+    return {name for name, _route in url_patterns() if name}
+
+
+def test_every_url_name_has_a_row():
+    names = {name for name in url_names() if not name.startswith("admin:")}
+    assert names - {row.name for row in ROWS} == set(), "URL names without a row in ROWS"
+
+
+def test_every_url_outside_the_admin_has_a_name():
+    """A URL without a name could have no row."""
+    nameless = [route for name, route in url_patterns() if not name]
+    assert [route for route in nameless if not route.startswith("admin/")] == []
+
+
+def test_every_row_is_a_url_of_the_project():
+    names = url_names()
+    assert {row.name for row in [*ROWS, *ADMIN_ROWS]} - names == set()
+
+
+def test_every_row_names_every_persona():
+    for row in [*ROWS, *ADMIN_ROWS]:
+        for method, table in row.methods.items():
+            assert set(table) == set(PERSONAS), (row.name, row.target, method)
