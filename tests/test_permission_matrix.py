@@ -390,6 +390,16 @@ ROWS = [
         POST_ONLY | {"anonymous": 405},
         post=with_status(OWN_IMPORT, 200, 302),
     ),
+    Row(
+        # Invitations go out from a users import only: sdu_staff's is of progress entries,
+        # and anyone else's job is nobody's business. require_POST sits outside too.
+        "import_invite",
+        "sdu_staff's",
+        lambda w: {"pk": w.import_job.pk},
+        POST_ONLY | {"anonymous": 405},
+        post=expect(404),
+        data=none,
+    ),
     # --- one union's work ---
     Row("assignment_detail", "sdu", sdu_assignment, UNIT_READERS),
     Row(
@@ -535,6 +545,19 @@ ROWS = [
         writes=False,
     ),
     Row("password_reset_complete", "", none, expect(200, anonymous=200)),
+    Row(
+        # An invitation's link, as a stale one: the page says it no longer works.
+        "invitation_confirm",
+        "a stale link",
+        lambda w: {
+            "uidb64": urlsafe_base64_encode(force_bytes(w.people.sdu_staff.pk)),
+            "token": "stale-token",
+        },
+        expect(200, anonymous=200),
+        post=expect(200, anonymous=200),
+        data=none,
+        writes=False,
+    ),
     Row(
         # The choice is kept in a cookie.
         "set_language",
