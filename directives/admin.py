@@ -288,6 +288,13 @@ class UnionAdmin(SpreadsheetAdmin, SubtreeAdminMixin, HistoryAdmin, TreeAdmin):
             return queryset.model.objects.filter(pk=root.pk)
         return queryset.in_subtree(root)
 
+    def changelist_view(self, request, extra_context=None):
+        # TreeAdmin marks only a GET as listing one level of the tree; the changelist's form
+        # posted without an action shows the same page, and failed for want of the mark.
+        if request.method == "POST" and "action" not in request.POST:
+            request._treebeard_parent_id = None
+        return super().changelist_view(request, extra_context)
+
     def has_delete_permission(self, request, obj=None):
         # Their own union holds the administrator's membership: it stays.
         if obj is not None and obj == administered_union(request.user):
@@ -524,4 +531,9 @@ class AssignmentAdmin(SuperuserOnlyMixin, HistoryAdmin):
 
     def has_add_permission(self, request):
         # Assignments are made by issuing a directive, to the unions its recipient mode names.
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        # Acknowledging happens in the app, which keeps the dashboards' totals with it: the
+        # admin shows an assignment and its history but does not change it.
         return False

@@ -6,7 +6,7 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from . import services
 from .access import (
@@ -30,6 +30,7 @@ from .uploads import file_response
 
 
 @login_required
+@require_safe
 def tasks(request):
     """What the user's union has been sent, unacknowledged first, then by deadline."""
     membership = membership_of(request.user)
@@ -46,6 +47,7 @@ def tasks(request):
 
 
 @login_required
+@require_safe
 def directive_list(request):
     membership = membership_of(request.user)
     if membership is None:
@@ -84,6 +86,7 @@ def directive_list(request):
 
 
 @login_required
+@require_safe
 def directive_detail(request, pk):
     directive, manages = directive_for_user(request, pk)
     membership = membership_of(request.user)
@@ -242,6 +245,7 @@ def attachment_add(request, pk):
 
 
 @login_required
+@require_safe
 def attachment_download(request, pk, attachment_pk):
     directive, _manages = directive_for_user(request, pk)
     attachment = get_object_or_404(directive.attachments, pk=attachment_pk)

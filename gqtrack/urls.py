@@ -52,7 +52,11 @@ accounts = [
 ]
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="tasks"), name="home"),
+    path(
+        "",
+        RedirectView.as_view(pattern_name="tasks", http_method_names=["get", "head"]),
+        name="home",
+    ),
     path("", include("directives.urls")),
     path("", include("reports.urls")),
     path("accounts/", include(accounts)),

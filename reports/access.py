@@ -146,8 +146,11 @@ def report_for_reviewer(request, pk):
 
 
 def reviewing_union(user):
-    """The union whose review queue the user works through: supervisors' own; 404 for
-    anyone else (superusers without a union included)."""
+    """The union whose review queue the user works through: supervisors' own. A superuser
+    without a union reads every report but reviews in no union's name: 403, as for every
+    other action bound to a union. 404 for anyone else."""
+    if user.is_superuser and membership_of(user) is None:
+        raise PermissionDenied
     membership = membership_of(user)
     if not oversees_subtree(membership):
         raise Http404

@@ -8,6 +8,7 @@ from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 
 from directives.access import membership_of, supervisor_or_404
 from directives.models import Union, in_subtree_q
@@ -69,6 +70,7 @@ def chart_data(dashboard, rows, total):
 
 
 @login_required
+@require_safe
 def directive_dashboard(request, pk):
     """Completion of a directive's cascade at one union, a row per child over its subtree."""
     form = DashboardFilterForm(request.GET or None)
@@ -120,6 +122,7 @@ def requirement_in(request, dashboard):
 
 
 @login_required
+@require_safe
 def dashboard_units(request, pk):
     """The unions behind a number on the dashboard."""
     dashboard, own = dashboard_scope(request, pk)
@@ -159,6 +162,7 @@ def dashboard_units(request, pk):
 
 
 @login_required
+@require_safe
 def dashboard_entries(request, pk):
     """The progress entries behind the figures on the dashboard."""
     dashboard, own = dashboard_scope(request, pk)
@@ -177,6 +181,7 @@ def dashboard_entries(request, pk):
 
 
 @login_required
+@require_safe
 def dashboard_relay(request, pk):
     """Middle layers: when each intermediate union acknowledged and passed the directive on."""
     dashboard, _own = dashboard_scope(request, pk)
@@ -196,6 +201,7 @@ def dashboard_relay(request, pk):
 
 
 @login_required
+@require_safe
 def overview(request):
     """Every active directive in the user's subtree, with completion and what is overdue."""
     supervisor_or_404(request.user)
@@ -220,6 +226,7 @@ def overview(request):
 
 
 @login_required
+@require_safe
 def unit_scorecard(request, pk):
     """A union's record across the directives it received, over time."""
     union = union_for_record(request, pk)

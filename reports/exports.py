@@ -9,6 +9,7 @@ files (docs/spreadsheets.md), so an exported file can be corrected and imported 
 from itertools import groupby
 from operator import itemgetter
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Case, CharField, F, Value, When
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -155,15 +156,18 @@ def exports_for(user):
 
 
 def table_for(user, kind, parameters):
-    """The table of one export, checked against what the user may see (404 otherwise):
-    a kind of EXPORTS, or "matrix", a directive's completion table at one union."""
+    """The table of one export, checked against what the user may see: a kind of EXPORTS,
+    or "matrix", a directive's completion table at one union. As for imports, a kind that
+    does not exist is 404 and one the user may not have is 403."""
     if kind == "matrix":
         directive, node, top = dashboard_place(
             user, parameters.get("directive"), parameters.get("unit")
         )
         return matrix_table(Dashboard(directive, node, top=top))
-    if kind not in EXPORTS or not EXPORTS[kind][1](user):
+    if kind not in EXPORTS:
         raise Http404
+    if not EXPORTS[kind][1](user):
+        raise PermissionDenied
     name, _may, resource = EXPORTS[kind]
     if resource is None:
         return entries_table(user)

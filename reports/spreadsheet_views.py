@@ -8,13 +8,14 @@ the same views. A job is only ever fetched among the user's own: anyone else's i
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 from django_htmx.http import HttpResponseClientRefresh
 
 from directives.access import administered_users
@@ -46,6 +47,7 @@ def job_for_user(request, pk):
 
 
 @login_required
+@require_safe
 def import_list(request):
     """The user's imports, newest first, and the files they may import."""
     imports = SpreadsheetJob.objects.of(request.user).filter(
@@ -63,6 +65,7 @@ def import_list(request):
 
 
 @login_required
+@require_safe
 def import_formats(request):
     """Every file format, column by column: docs/spreadsheets.md, as the app serves it."""
     return render(request, "reports/import_formats.html", {"formats": formats_html()})
@@ -91,6 +94,7 @@ def import_new(request, kind):
 
 
 @login_required
+@require_safe
 def import_template(request, kind, extension):
     """An empty file with the headers of one kind, in the user's language."""
     importable = importable_for(request.user, kind)
@@ -104,6 +108,7 @@ def import_template(request, kind, extension):
 
 
 @login_required
+@require_safe
 def import_job(request, pk):
     """An import's progress, preview (with the button to confirm it) or result; after users
     were imported, the button that invites those who can be invited."""
@@ -118,8 +123,8 @@ def import_job(request, pk):
     )
 
 
-@require_POST
 @login_required
+@require_POST
 def import_invite(request, pk):
     """From the page of a users import: e-mail an invitation to set their first password to
     every user of the administrator's subtree who has an e-mail address but no password yet
@@ -149,6 +154,7 @@ def import_invite(request, pk):
 
 @transaction.non_atomic_requests
 @login_required
+@require_safe
 def import_job_progress(request, pk):
     """The progress bar that the job's page polls; the whole page once the job is over.
 
@@ -167,8 +173,8 @@ def job_progress(request, job):
     return render(request, "includes/_job_progress.html", {"job": job})
 
 
-@require_POST
 @login_required
+@require_POST
 def import_confirm(request, pk):
     """Import the previewed file for real: it is read and checked again first."""
     job = job_for_user(request, pk)
@@ -208,22 +214,25 @@ def export_jobs(user):
 
 
 @login_required
+@require_safe
 def export_list(request):
     """The spreadsheets the user may download, and the big ones being written for them."""
     kinds = exports_for(request.user)
     if not kinds:
-        raise Http404
+        raise PermissionDenied
     return render(
         request, "reports/exports.html", {"kinds": kinds, "jobs": export_jobs(request.user)[:10]}
     )
 
 
 @login_required
+@require_safe
 def export(request, kind):
     return export_response(request, kind, {})
 
 
 @login_required
+@require_safe
 def dashboard_export(request, pk):
     """The completion matrix of the dashboard's directive at its union: unions × requirements."""
     _directive, node, _top = dashboard_place(request.user, pk, request.GET.get("unit"))
@@ -231,6 +240,7 @@ def dashboard_export(request, pk):
 
 
 @login_required
+@require_safe
 def export_job(request, pk):
     """A big export being written; its file once it is ready."""
     job = get_object_or_404(export_jobs(request.user), pk=pk)
@@ -239,12 +249,14 @@ def export_job(request, pk):
 
 @transaction.non_atomic_requests
 @login_required
+@require_safe
 def export_job_progress(request, pk):
     """The progress bar the job's page polls; the whole page once the file is ready."""
     return job_progress(request, get_object_or_404(export_jobs(request.user), pk=pk))
 
 
 @login_required
+@require_safe
 def export_download(request, pk):
     job = get_object_or_404(
         export_jobs(request.user).filter(state=SpreadsheetJob.State.DONE).exclude(output=""),

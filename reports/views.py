@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from directives.access import may_manage
 from directives.models import Requirement
@@ -64,6 +64,7 @@ def requirements_with_status(assignment):
 
 
 @login_required
+@require_safe
 def assignment_detail(request, pk):
     """One union's work on one directive: requirements, progress, and the report back."""
     assignment, acts = assignment_for_user(request, pk)
@@ -130,6 +131,7 @@ def entry_edit(request, pk):
 
 
 @login_required
+@require_safe
 def entry_detail(request, pk):
     entry, acts = entry_for_user(request, pk)
     return render(
@@ -145,6 +147,7 @@ def entry_detail(request, pk):
 
 
 @login_required
+@require_safe
 def evidence_download(request, pk):
     evidence = evidence_for_user(request, pk)
     return file_response(evidence.file, name=evidence.name, content_type=evidence.content_type)
@@ -285,6 +288,7 @@ def report_attachment_remove(request, pk, attachment_pk):
 
 
 @login_required
+@require_safe
 def report_attachment_download(request, pk):
     attachment = report_attachment_for_user(request, pk)
     return file_response(
@@ -293,6 +297,7 @@ def report_attachment_download(request, pk):
 
 
 @login_required
+@require_safe
 def review_queue(request):
     """Reports waiting for the user's union to accept or return them."""
     union = reviewing_union(request.user)
@@ -332,6 +337,7 @@ def report_review(request, pk):
 
 
 @login_required
+@require_safe
 def directive_reports(request, pk):
     """Each recipient in the user's scope with its report state, for one directive."""
     directive = directive_for_report_list(request, pk)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client
@@ -23,7 +24,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from directives.models import Figure
+from directives.models import Figure, Union
 from tests.files import PDF, csv_bytes
 from tests.matrix_world import copy_of_media, snapshot, world_in_transaction
 
@@ -57,6 +58,9 @@ def expect(default, **statuses):
 
 # The GET column of a view that takes only POST.
 POST_ONLY = expect(405)
+# The POST column of a view that only reads: 405 for everyone who may get that far, so a
+# form pointed at a page by mistake is refused rather than answered as if it were a GET.
+READ_ONLY = expect(405)
 
 
 # --- Who is who, for the objects of the world ----------------------------------------------
@@ -117,17 +121,14 @@ IMPORTS = {
 }
 
 
-def as_export(table):
-    """Exports answer 404 where imports answer 403: a table one may not have is not there."""
-    return {p: 404 if status == 403 else status for p, status in table.items()}
-
-
+# Exports answer as imports do: a kind that does not exist is 404, one that the user may
+# not have is 403.
 EXPORTS = {
-    "entries": as_export(TRACKERS),
-    "reports": as_export(TRACKERS),
-    "directives": as_export(SUPERVISING),
-    "unions": as_export(SUPERVISING),
-    "memberships": as_export(ADMINISTERING),
+    "entries": TRACKERS,
+    "reports": TRACKERS,
+    "directives": SUPERVISING,
+    "unions": SUPERVISING,
+    "memberships": ADMINISTERING,
     "nothing": expect(404),
 }
 
@@ -226,7 +227,7 @@ class Row:
     target: str  # what the URL points at, for the test's id
     kwargs: Any  # world → the URL's kwargs
     get: dict
-    post: dict | None = None
+    post: dict = field(default_factory=lambda: READ_ONLY)
     data: Any = None  # world → what the POST sends
     # A POST that succeeds (302) changes rows or files; one refused changes nothing. False
     # for a POST that changes nothing whatever the answer (forms shown again, previews).
@@ -234,7 +235,8 @@ class Row:
     methods: dict = field(init=False)
 
     def __post_init__(self):
-        self.methods = {"GET": self.get, **({"POST": self.post} if self.post else {})}
+        self.writes = self.writes and self.post is not READ_ONLY
+        self.methods = {"GET": self.get, "POST": self.post}
 
 
 def none(w):
@@ -262,7 +264,8 @@ def kind(name):
 
 
 ROWS = [
-    Row("home", "", none, expect(302, anonymous=302)),  # to the tasks, which ask to log in
+    # To the tasks, which ask to log in.
+    Row("home", "", none, expect(302, anonymous=302), post=expect(405, anonymous=405)),
     # --- directives ---
     Row("tasks", "", none, expect(200)),
     Row("directive_list", "", none, expect(200)),
@@ -383,20 +386,19 @@ ROWS = [
     Row("import_job", "sdu_staff's", lambda w: {"pk": w.import_job.pk}, OWN_IMPORT),
     Row("import_job_progress", "sdu_staff's", lambda w: {"pk": w.import_job.pk}, OWN_IMPORT),
     Row(
-        # require_POST sits outside login_required here: anonymous users get 405 too.
         "import_confirm",
         "sdu_staff's",
         lambda w: {"pk": w.import_job.pk},
-        POST_ONLY | {"anonymous": 405},
+        POST_ONLY,
         post=with_status(OWN_IMPORT, 200, 302),
     ),
     Row(
         # Invitations go out from a users import only: sdu_staff's is of progress entries,
-        # and anyone else's job is nobody's business. require_POST sits outside too.
+        # and anyone else's job is nobody's business.
         "import_invite",
         "sdu_staff's",
         lambda w: {"pk": w.import_job.pk},
-        POST_ONLY | {"anonymous": 405},
+        POST_ONLY,
         post=expect(404),
         data=none,
     ),
@@ -473,11 +475,12 @@ ROWS = [
     ),
     # --- reviewing ---
     Row(
-        # Not a page for staff, nor for a superuser, who reviews for no union.
+        # Not a page for staff. A superuser reads every report but reviews in no union's
+        # name: refused, like every other action bound to a union.
         "review_queue",
         "",
         none,
-        expect(404, **dict.fromkeys(SUPERVISORS, 200)) | {"superuser": 404},
+        expect(404, **dict.fromkeys(SUPERVISORS, 200)) | {"superuser": 403},
     ),
     Row(
         "report_review",
@@ -503,7 +506,7 @@ ROWS = [
         UNIT_READERS,
     ),
     # --- exports ---
-    Row("export_list", "", none, as_export(TRACKERS)),
+    Row("export_list", "", none, TRACKERS),
     *(Row("export", kind_, kind(kind_), table) for kind_, table in EXPORTS.items()),
     Row("export_job", "edu's", lambda w: {"pk": w.export_job.pk}, OWN_EXPORT),
     Row("export_job_progress", "edu's", lambda w: {"pk": w.export_job.pk}, OWN_EXPORT),
@@ -531,7 +534,9 @@ ROWS = [
         data=lambda w: {"email": "nobody@example.com"},
         writes=False,
     ),
-    Row("password_reset_done", "", none, expect(200, anonymous=200)),
+    Row(
+        "password_reset_done", "", none, expect(200, anonymous=200), post=expect(405, anonymous=405)
+    ),
     Row(
         "password_reset_confirm",
         "a stale link",
@@ -544,7 +549,13 @@ ROWS = [
         data=none,
         writes=False,
     ),
-    Row("password_reset_complete", "", none, expect(200, anonymous=200)),
+    Row(
+        "password_reset_complete",
+        "",
+        none,
+        expect(200, anonymous=200),
+        post=expect(405, anonymous=405),
+    ),
     Row(
         # An invitation's link, as a stale one: the page says it no longer works.
         "invitation_confirm",
@@ -580,9 +591,6 @@ def admin_union(name):
 
 
 ADMIN_ROWS = [
-    Row("admin:index", "", none, ADMIN_PAGE),
-    Row("admin:directives_union_changelist", "", none, ADMIN_PAGE),
-    Row("admin:auth_user_changelist", "", none, ADMIN_PAGE),
     Row(
         "admin:directives_union_change",
         "sdu",
@@ -598,13 +606,6 @@ ADMIN_ROWS = [
         ADMIN_PAGE | {"edu_admin": ADMIN_INDEX},
         post=ADMIN_PAGE | {"edu_admin": ADMIN_INDEX, "superuser": 302},
         data=lambda w: union_form(w.tree.qingdao, w.tree.province, name="青岛市总工会（改）"),
-    ),
-    Row("admin:directives_union_history", "sdu", admin_union("sdu"), ADMIN_PAGE),
-    Row(
-        "admin:directives_union_history",
-        "qingdao",
-        admin_union("qingdao"),
-        ADMIN_PAGE | {"edu_admin": 404},
     ),
     Row(
         # The import's first step is a preview: it writes nothing for anyone.
@@ -629,6 +630,187 @@ ADMIN_ROWS = [
         writes=False,
     ),
 ]
+
+
+# Every other URL the admin generates, as (URL name, target): what an administrator of the
+# issuer's subtree (edu_admin) and a superuser get, by GET and by a POST of an empty form.
+# Everyone else is sent to the admin's login page, except where a row names them. An empty
+# form writes nothing anywhere: a refused or invalid POST shows the page again or refuses.
+# IDX: the admin's index ("out of reach": not in the subtree, or no such object).
+#
+#                                          target   GET edu su   POST edu su
+ADMIN_TABLE = """
+admin:index                                 -         200 200     200 200
+admin:app_list                              auth      200 200     200 200
+admin:app_list                              directives 200 200    200 200
+admin:app_list                              django_tasks_database 404 200   404 200
+admin:app_list                              axes      404 200     404 200
+admin:jsi18n                                -         200 200     405 405
+admin:password_change                       -         200 200     200 200
+admin:password_change_done                  -         200 200     405 405
+admin:autocomplete                          -         403 403     405 405
+admin:view_on_site                          sdu       404 404     404 404
+admin:directives_union_add                  -         200 200     200 200
+admin:directives_union_changelist           -         200 200     200 200
+admin:directives_union_change               sdu       200 200     200 200
+admin:directives_union_change               qingdao   IDX 200     IDX 200
+admin:directives_union_history              sdu       200 200     200 200
+admin:directives_union_history              qingdao   404 200     404 200
+admin:directives_union_simple_history       sdu       200 200     403 403
+admin:directives_union_simple_history       qingdao   404 200     403 403
+admin:directives_union_delete               sdu       200 200     200 200
+admin:directives_union_delete               qingdao   IDX 200     IDX 200
+admin:directives_union_import               -         200 200     200 200
+admin:directives_union_process_import       -         405 405     200 200
+admin:directives_union_export               -         200 200     200 200
+admin:directives_membership_add             -         200 200     200 200
+admin:directives_membership_changelist      -         200 200     200 200
+admin:directives_membership_change          sdu       200 200     200 200
+admin:directives_membership_change          qingdao   IDX 200     IDX 200
+admin:directives_membership_history         sdu       200 200     200 200
+admin:directives_membership_history         qingdao   404 200     404 200
+admin:directives_membership_simple_history  sdu       200 200     403 403
+admin:directives_membership_simple_history  qingdao   404 200     403 403
+admin:directives_membership_delete          sdu       403 200     403 200
+admin:directives_membership_delete          qingdao   403 200     403 200
+admin:directives_membership_import          -         200 200     200 200
+admin:directives_membership_process_import  -         405 405     200 200
+admin:directives_membership_export          -         200 200     200 200
+admin:auth_user_add                         -         200 200     200 200
+admin:auth_user_changelist                  -         200 200     200 200
+admin:auth_user_change                      sdu       200 200     200 200
+admin:auth_user_change                      qingdao   IDX 200     IDX 200
+admin:auth_user_history                     sdu       200 200     200 200
+admin:auth_user_history                     qingdao   IDX 200     IDX 200
+admin:auth_user_delete                      sdu       403 200     403 200
+admin:auth_user_delete                      qingdao   403 200     403 200
+admin:auth_user_password_change             sdu       200 200     200 200
+admin:auth_user_password_change             qingdao   404 200     404 200
+admin:directives_directive_add              -         403 200     403 200
+admin:directives_directive_changelist       -         403 200     403 200
+admin:directives_directive_change           edu's     403 200     403 200
+admin:directives_directive_history          edu's     404 200     404 200
+admin:directives_directive_simple_history   edu's     404 200     403 403
+admin:directives_directive_delete           edu's     403 200     403 200
+admin:directives_directive_import           -         403 200     403 200
+admin:directives_directive_process_import   -         405 405     403 200
+admin:directives_directive_export           -         403 200     403 200
+admin:directives_assignment_add             -         403 403     403 403
+admin:directives_assignment_changelist      -         403 200     403 200
+admin:directives_assignment_change          sdu       403 200     403 403
+admin:directives_assignment_history         sdu       404 200     404 200
+admin:directives_assignment_simple_history  sdu       404 200     403 403
+admin:directives_assignment_delete          sdu       403 200     403 200
+admin:auth_group_add                        -         403 200     403 200
+admin:auth_group_changelist                 -         403 200     403 200
+admin:auth_group_change                     none      403 IDX     403 IDX
+admin:auth_group_history                    none      IDX IDX     IDX IDX
+admin:auth_group_delete                     none      403 IDX     403 IDX
+admin:django_tasks_database_dbtaskresult_add           -     403 403   403 403
+admin:django_tasks_database_dbtaskresult_changelist    -     403 200   403 200
+admin:django_tasks_database_dbtaskresult_change        none  403 IDX   403 403
+admin:django_tasks_database_dbtaskresult_history       none  IDX IDX   IDX IDX
+admin:django_tasks_database_dbtaskresult_delete        none  403 403   403 403
+admin:axes_accessattempt_add                -         403 403     403 403
+admin:axes_accessattempt_changelist         -         403 200     403 200
+admin:axes_accessattempt_change             none      403 IDX     403 IDX
+admin:axes_accessattempt_history            none      IDX IDX     IDX IDX
+admin:axes_accessattempt_delete             none      403 IDX     403 IDX
+admin:axes_accesslog_add                    -         403 403     403 403
+admin:axes_accesslog_changelist             -         403 200     403 200
+admin:axes_accesslog_change                 none      403 IDX     403 IDX
+admin:axes_accesslog_history                none      IDX IDX     IDX IDX
+admin:axes_accesslog_delete                 none      403 IDX     403 IDX
+admin:axes_accessfailurelog_add             -         403 403     403 403
+admin:axes_accessfailurelog_changelist      -         403 200     403 200
+admin:axes_accessfailurelog_change          none      403 IDX     403 IDX
+admin:axes_accessfailurelog_history         none      IDX IDX     IDX IDX
+admin:axes_accessfailurelog_delete          none      403 IDX     403 IDX
+"""
+
+# The pages that answer someone without the staff flag otherwise than with the login page:
+# (GET, POST, whether a POST that succeeds writes).
+ADMIN_OUTSIDERS = {
+    # The login page shows itself to anyone; a member of staff is sent on to the index.
+    "admin:login": (
+        expect(200, anonymous=200, edu_admin=ADMIN_INDEX, superuser=ADMIN_INDEX),
+        expect(200, anonymous=200),
+        False,
+    ),
+    # Only staff log out here, by POST, and land on the app's login page; the others are
+    # sent to the admin's index, which sends them to its login page.
+    "admin:logout": (
+        expect(ADMIN_INDEX, anonymous=ADMIN_INDEX, edu_admin=405, superuser=405),
+        expect(ADMIN_INDEX, anonymous=ADMIN_INDEX, edu_admin=LOGIN, superuser=LOGIN),
+        True,  # axes stamps the logout time on the login's access log
+    ),
+    # The translations of the union form's scripts: public, like Django's own catalogue.
+    "admin:javascript-catalog": (
+        expect(200, anonymous=200),
+        expect(405, anonymous=405),
+        False,
+    ),
+}
+
+# The object a target names, by the kind of record in the URL name.
+ADMIN_TARGETS = {
+    "directives_union": {"sdu": lambda w: w.tree.sdu, "qingdao": lambda w: w.tree.qingdao},
+    "directives_membership": {
+        "sdu": lambda w: w.people.sdu_staff.membership,
+        "qingdao": lambda w: w.people.qd_staff.membership,
+    },
+    "auth_user": {"sdu": lambda w: w.people.sdu_staff, "qingdao": lambda w: w.people.qd_staff},
+    "directives_directive": {"edu's": lambda w: w.issued},
+    "directives_assignment": {"sdu": lambda w: w.sdu.assignment},
+}
+ADMIN_STATUS = {"IDX": ADMIN_INDEX}
+
+
+def admin_kwargs(name, target):
+    """world → the kwargs (or, for the admin's regex routes, the args) of a row's URL."""
+    page = name.removeprefix("admin:")
+    if target == "-":
+        return none
+    if name == "admin:app_list":
+        return lambda w: {"app_label": target}
+    if name == "admin:view_on_site":
+        return lambda w: {
+            "content_type_id": ContentType.objects.get_for_model(Union).pk,
+            "object_id": w.tree.sdu.pk,
+        }
+    if target == "none":  # no record of that kind exists
+        return lambda w: {"object_id": 999_999}
+    model, _, _action = page.rpartition("_")
+    if page.endswith("_simple_history"):
+        model = page.removesuffix("_simple_history")
+        obj = ADMIN_TARGETS[model][target]
+        return lambda w: (str(obj(w).pk), str(obj(w).history.order_by("history_id")[0].pk))
+    if page == "auth_user_password_change":
+        obj = ADMIN_TARGETS["auth_user"][target]
+        return lambda w: {"id": obj(w).pk}
+    obj = ADMIN_TARGETS[model][target]
+    return lambda w: {"object_id": obj(w).pk}
+
+
+def admin_table_rows():
+    for line in ADMIN_TABLE.strip().splitlines():
+        name, target, *statuses = line.split()
+        edu_get, su_get, edu_post, su_post = (
+            ADMIN_STATUS.get(status) or int(status) for status in statuses
+        )
+        yield Row(
+            name,
+            "" if target == "-" else target,
+            admin_kwargs(name, target),
+            expect(ADMIN_LOGIN, anonymous=ADMIN_LOGIN, edu_admin=edu_get, superuser=su_get),
+            post=expect(ADMIN_LOGIN, anonymous=ADMIN_LOGIN, edu_admin=edu_post, superuser=su_post),
+            writes=False,
+        )
+    for name, (get, post, writes) in ADMIN_OUTSIDERS.items():
+        yield Row(name, "", none, get, post=post, writes=writes)
+
+
+ADMIN_ROWS += list(admin_table_rows())
 
 
 @pytest.fixture(scope="module")
@@ -685,7 +867,7 @@ def test_matrix(db, world, settings, tmp_path, row, method):
             client.cookies[settings.SESSION_COOKIE_NAME] = world.sessions[persona]
         # Reading leaves the files alone; a POST gets a copy of its own to change.
         media = copy_of_media(world, tmp_path / persona) if method == "POST" else world.media
-        url = reverse(row.name, kwargs=row.kwargs(world))
+        url = url_of(row, world)
         with override_settings(MEDIA_ROOT=media), transaction.atomic():
             if method == "POST":
                 response = client.post(url, row.data(world) if row.data else {})
@@ -709,6 +891,14 @@ def test_matrix(db, world, settings, tmp_path, row, method):
     assert changed == [], "a refused POST, or one that writes nothing, changed rows or files"
     assert idle == [], "a POST answered as done changed nothing"
     assert leaked == [], "a refusal showed another union's data"
+
+
+def url_of(row, world):
+    """The row's URL: its kwargs are a dict, or a tuple for the admin's regex routes."""
+    params = row.kwargs(world)
+    if isinstance(params, tuple):
+        return reverse(row.name, args=params)
+    return reverse(row.name, kwargs=params)
 
 
 def url_patterns(resolver=None, namespace="", prefix=""):
@@ -737,6 +927,11 @@ def test_every_url_outside_the_admin_has_a_name():
     """A URL without a name could have no row."""
     nameless = [route for name, route in url_patterns() if not name]
     assert [route for route in nameless if not route.startswith("admin/")] == []
+
+
+def test_every_admin_url_name_has_a_row():
+    names = {name for name in url_names() if name.startswith("admin:")}
+    assert names - {row.name for row in ADMIN_ROWS} == set(), "admin URL names without a row"
 
 
 def test_every_row_is_a_url_of_the_project():
