@@ -105,16 +105,28 @@ class AssignmentRowsResource(SpreadsheetResource):
             .first()
         )
         if assignment is None:
-            raise ValidationError(
-                {
-                    "unit": _(
-                        "Directive %(number)s of %(issuer)s was not sent to a union %(unit)s "
-                        "within your scope."
-                    )
-                    % {"number": number, "issuer": issuer, "unit": union}
-                }
+            self.raise_not_sent(
+                union,
+                _("Directive %(number)s of %(issuer)s")
+                % {"number": number, "issuer": issuer},
+                _(
+                    "Directive %(number)s of %(issuer)s was not sent to a union %(unit)s "
+                    "within your scope."
+                )
+                % {"number": number, "issuer": issuer, "unit": union},
             )
         return assignment
+
+    def raise_not_sent(self, code, directive, otherwise):
+        """Refuse a row whose union did not receive the directive: by the union's name when
+        it lies in the user's scope, else by the code the row gave (and nothing more)."""
+        union = self.unions.filter(code=code).first() if code else None
+        if union is not None:
+            otherwise = _("%(directive)s was not sent to %(union)s.") % {
+                "directive": directive,
+                "union": union.name,
+            }
+        raise ValidationError({"unit": otherwise})
 
     def assignment_of_directive(self, row):
         """The row's assignment of the import's own directive, by the unit's code alone. A
@@ -135,11 +147,11 @@ class AssignmentRowsResource(SpreadsheetResource):
             .first()
         )
         if assignment is None:
-            raise ValidationError(
-                {
-                    "unit": _("%(directive)s was not sent to a union %(unit)s within your scope.")
-                    % {"directive": self.directive_name(), "unit": union}
-                }
+            self.raise_not_sent(
+                union,
+                self.directive_name(),
+                _("%(directive)s was not sent to a union %(unit)s within your scope.")
+                % {"directive": self.directive_name(), "unit": union},
             )
         return assignment
 

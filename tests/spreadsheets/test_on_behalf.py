@@ -133,6 +133,29 @@ def test_refusals_name_the_union_not_its_code(edu_directive, people, tree):
     assert not ProgressEntry.objects.exclude(pk=entry.pk).exists()
 
 
+def test_a_union_in_scope_that_was_not_sent_the_directive_is_named(
+    edu_directive, resolution, people
+):
+    row = ["SD-EDU", NUMBER, "SDU-WX", 1, "2015-10-08", "文学院的学习", 1, 1]
+    outcome = run_import(
+        ProgressEntryResource(user=people.edu), "x.xlsx", sheet_bytes([HEADERS, row])
+    )
+    assert problems(outcome) == [
+        (
+            2,
+            "Unit code",
+            f"Directive {NUMBER} of SD-EDU was not sent to 文学院分工会.",
+        )
+    ]
+    resource = ProgressEntryResource(user=people.edu, directive=resolution)
+    outcome = run_import(
+        resource, "x.xlsx", sheet_bytes([HEADERS, ["SD", "", "SDU", 1, "2015-10-08", "x", 1, 1]])
+    )
+    assert problems(outcome) == [
+        (2, "Unit code", "《省总工会全委会决议》 was not sent to 山东大学工会.")
+    ]
+
+
 # --- One directive's import, without 文号 ----------------------------------------------------
 
 
