@@ -107,8 +107,7 @@ class AssignmentRowsResource(SpreadsheetResource):
         if assignment is None:
             self.raise_not_sent(
                 union,
-                _("Directive %(number)s of %(issuer)s")
-                % {"number": number, "issuer": issuer},
+                _("Directive %(number)s of %(issuer)s") % {"number": number, "issuer": issuer},
                 _(
                     "Directive %(number)s of %(issuer)s was not sent to a union %(unit)s "
                     "within your scope."
