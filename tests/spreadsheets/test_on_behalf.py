@@ -333,3 +333,16 @@ def test_the_export_page_says_which_files_can_be_imported_again(login, people):
     assert supervisor["unions"] == "仅供查看：只有管理员可以导入组织架构。"
     page = login(people.edu).get(reverse("export_list")).content.decode()
     assert "导出的文件修改后可以再次导入" not in page
+
+
+def test_the_preview_lists_each_rows_figures(login, people, edu_directive):
+    client = login(people.sdu_staff)
+    content = csv_bytes([HEADERS, ["SD-EDU", NUMBER, "SDU", 1, "2015-10-08", "集中学习", 2, 320]])
+    job = job_of(
+        client.post(reverse("import_new", args=["progress"]), {"file": upload("x.csv", content)})
+    )
+    assert job.outcome["rows"] == [
+        [2, "new", "山东大学工会 · 组织集体学习 · 2015年10月8日 · 组织学习场次 2，参加人次 320"]
+    ]
+    page = client.get(reverse("import_job", args=[job.pk])).content.decode()
+    assert "组织学习场次 2，参加人次 320" in page
