@@ -346,3 +346,6 @@ def test_the_preview_lists_each_rows_figures(login, people, edu_directive):
     ]
     page = client.get(reverse("import_job", args=[job.pk])).content.decode()
     assert "组织学习场次 2，参加人次 320" in page
+    # The kind's own page points to the directive's import and its filled template.
+    page = client.get(reverse("import_new", args=["progress"])).content.decode()
+    assert 'data-testid="directive-import-hint"' in page
