@@ -2,7 +2,9 @@
 reports app. Views, resources and exports fetch objects only through these.
 
 A union's progress and report are read by the union itself and by supervisors above
-it; they are written only by the union's own members while the directive is in force;
+it; they are written by the union's own members while the directive is in force, and its
+progress also by the supervisors of a union above it, on its behalf (代录, see
+`may_record_for`);
 a report is reviewed by the supervisors of the union that issued the directive; a
 report stays its union's own while it is a draft. Outsiders, and anyone but a
 supervisor on a supervisor's page, get 404; a user who may read but not write gets 403.
@@ -48,6 +50,51 @@ def may_act_for(user, assignment):
     )
 
 
+def may_record_for(user, assignment):
+    """代录: supervisors (and administrators) of a union above the recipient enter its
+    progress on its behalf, e.g. from the spreadsheet a unit sent, while the directive is
+    in force. The entry stays the recipient's, marked as recorded by the supervisor's
+    union. Not for its own union: that is `may_act_for`."""
+    membership = membership_of(user)
+    return bool(
+        oversees_subtree(membership)
+        and membership.union_id != assignment.recipient_id
+        and assignment.recipient.is_within(membership.union)
+        and assignment.directive.state == Directive.State.ISSUED
+    )
+
+
+def may_log_progress(user, assignment):
+    """Whether the user may add a progress entry to the assignment: its own union's member,
+    or a supervisor above it recording on its behalf."""
+    return may_act_for(user, assignment) or may_record_for(user, assignment)
+
+
+def recording_union(user, assignment):
+    """The union a new entry by this user is recorded by on the recipient's behalf (代录),
+    or None when the user writes for their own union (or is a superuser in no union)."""
+    membership = membership_of(user)
+    if membership is None or membership.union_id == assignment.recipient_id:
+        return None
+    return membership.union
+
+
+def may_edit_entry(user, entry):
+    """An entry is changed by its union's members, whoever entered it: the record is theirs.
+    An entry recorded on their behalf (代录) is also changed by the supervisors of the union
+    that recorded it, who correct what they typed; never an entry the union wrote itself,
+    and not by other unions above."""
+    if may_act_for(user, entry.assignment):
+        return True
+    membership = membership_of(user)
+    return bool(
+        entry.recorded_by_union_id is not None
+        and membership is not None
+        and entry.recorded_by_union_id == membership.union_id
+        and may_record_for(user, entry.assignment)
+    )
+
+
 def assignment_for_user(request, pk):
     """An assignment the user may read, or 404; and whether the user may act for it."""
     assignment = get_object_or_404(
@@ -64,6 +111,26 @@ def assignment_for_member(request, pk):
     return assignment
 
 
+def assignment_for_recorder(request, pk):
+    """An assignment the user may log progress on (its own or, 代录, a unit's), or 404/403."""
+    assignment, acts = assignment_for_user(request, pk)
+    if not (acts or may_record_for(request.user, assignment)):
+        raise PermissionDenied
+    return assignment
+
+
+def assignments_to_record(user, directive):
+    """The assignments of a directive the user may log progress on: the own union's, and a
+    supervisor's units beneath that received it (代录), in tree order."""
+    assignments = (
+        visible_assignments(user)
+        .filter(directive=directive)
+        .select_related("directive", "recipient")
+        .order_by("recipient__path")
+    )
+    return [a for a in assignments if may_log_progress(user, a)]
+
+
 # --- Progress ------------------------------------------------------------------------------
 
 
@@ -71,18 +138,31 @@ def entry_for_user(request, pk):
     """A progress entry the user may read, or 404; and whether the user may edit it."""
     entry = get_object_or_404(
         ProgressEntry.objects.filter(assignment__in=visible_assignments(request.user))
-        .select_related("assignment__directive__issuer", "assignment__recipient", "requirement")
+        .select_related(
+            "assignment__directive__issuer",
+            "assignment__recipient",
+            "requirement",
+            "recorded_by_union",
+        )
         .prefetch_related("figures", "evidence"),
         pk=pk,
     )
-    return entry, may_act_for(request.user, entry.assignment)
+    return entry, may_edit_entry(request.user, entry)
 
 
-def entry_for_member(request, pk):
-    entry, acts = entry_for_user(request, pk)
-    if not acts:
+def entry_for_editor(request, pk):
+    """A progress entry the user may change (see `may_edit_entry`), or 404/403."""
+    entry, editable = entry_for_user(request, pk)
+    if not editable:
         raise PermissionDenied
     return entry
+
+
+def directive_for_recording(request, pk):
+    """A published directive the user may see, to choose whose progress to log on it."""
+    return get_object_or_404(
+        visible_directives(request.user).published().select_related("issuer"), pk=pk
+    )
 
 
 def evidence_for_user(request, pk):

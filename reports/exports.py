@@ -3,7 +3,8 @@ directive, and the import resources' own tables.
 
 Each is a `directives.spreadsheets.writing.Table` of plain values read in chunks, written
 with flat memory. The columns of the progress and resource tables are those of the import
-files (docs/spreadsheets.md), so an exported file can be corrected and imported again.
+files (docs/spreadsheets.md); which rows of an exported file the user may correct and
+import again depends on the kind and the user's role (`reimport_note`).
 """
 
 from itertools import groupby
@@ -15,12 +16,18 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from directives.access import may_administer, may_supervise, may_track
+from directives.access import (
+    may_administer,
+    may_supervise,
+    may_track,
+    membership_of,
+    oversees_subtree,
+)
 from directives.models import Figure
 from directives.resources import MembershipResource, RequirementResource, UnionResource
 from directives.spreadsheets.writing import CHUNK, Table, resource_table
 
-from .access import dashboard_place
+from .access import assignments_to_record, dashboard_place
 from .dashboards import REQUIREMENT_STATUSES, Dashboard, union_status_q
 from .models import ReportTimeliness, RequirementStatus, with_report_timeliness
 from .resources import ProgressEntryResource, ReportResource
@@ -50,7 +57,12 @@ def entries_table(user, entries=None):
     resource = ProgressEntryResource(user=user)
     entries = resource.get_queryset() if entries is None else resource.scoped(entries)
     values = entries.prefetch_related(None).values_list(
-        "pk", *ENTRY_COLUMNS, "author__username", "figures__figure", "figures__value"
+        "pk",
+        *ENTRY_COLUMNS,
+        "author__username",
+        "recorded_by_union__name",
+        "figures__figure",
+        "figures__value",
     )
     codes = Figure.values
 
@@ -58,13 +70,61 @@ def entries_table(user, entries=None):
         for _pk, lines in groupby(values.iterator(chunk_size=CHUNK), key=itemgetter(0)):
             first, *more = lines
             numbers = {line[-2]: line[-1] for line in (first, *more)}
-            yield [*first[1:-3], *(numbers.get(code) for code in codes), first[-3] or ""]
+            yield [
+                *first[1:-4],
+                *(numbers.get(code) for code in codes),
+                first[-4] or "",
+                first[-3] or "",
+            ]
 
     return Table(
         name=_("Progress entries"),
         headers=resource.get_export_headers(),
         rows=rows(),
         count=entries.count(),
+    )
+
+
+def progress_template_table(user, directive):
+    """A progress file to fill in for one directive: a row for each requirement of each
+    union the user logs progress for (`assignments_to_record`), with the directive, unit
+    and requirement filled in, and a column for each figure the directive asks for. Rows
+    left with nothing else filled in are skipped when the file is imported."""
+    resource = ProgressEntryResource(user=user)
+    requirements = list(directive.requirements.prefetch_related("expected_figures"))
+    asked = {code for requirement in requirements for code in requirement.figure_codes}
+    codes = [code for code in Figure.values if code in asked]
+    names = [
+        "issuer",
+        "number",
+        "unit",
+        "unit_name",
+        "requirement",
+        "requirement_title",
+        "occurred_on",
+        "narrative",
+        *(f"figure_{code}" for code in codes),
+    ]
+    rows = [
+        [
+            directive.issuer.code,
+            directive.number,
+            assignment.recipient.code,
+            assignment.recipient.name,
+            requirement.position,
+            requirement.title,
+            None,
+            "",
+            *(None for _code in codes),
+        ]
+        for assignment in assignments_to_record(user, directive)
+        for requirement in requirements
+    ]
+    return Table(
+        name=_("Progress template"),
+        headers=[resource.header(resource.fields[name]) for name in names],
+        rows=rows,
+        count=len(rows),
     )
 
 
@@ -150,9 +210,41 @@ EXPORTS = {
 }
 
 
+def reimport_note(user, kind):
+    """What of an exported file of this kind the user may correct and import again: said
+    only where it holds (reports.access and the import resources' rules)."""
+    if user.is_superuser:
+        return _("Can be corrected and imported again.")
+    if kind == "entries":
+        if oversees_subtree(membership_of(user)):
+            return _(
+                "Your union's own entries, and those your union recorded on behalf of units "
+                "beneath it (代录), can be corrected and imported again. Entries the units "
+                "wrote themselves are for reading: only they change them."
+            )
+        return _("Your union's entries can be corrected and imported again.")
+    if kind == "reports":
+        return _(
+            "Only your own union's report, while it is a draft or returned to you, can be "
+            "changed by importing this file again; the others are for reading."
+        )
+    if kind == "directives":
+        return _(
+            "The directives your union issued can be corrected and imported again; the "
+            "others are for reading."
+        )
+    if kind == "unions" and not may_administer(user):
+        return _("For reading: only administrators import the union tree.")
+    return _("Can be corrected and imported again.")
+
+
 def exports_for(user):
-    """(kind, name) of every table the user may export."""
-    return [(kind, name) for kind, (name, may, _r) in EXPORTS.items() if may(user)]
+    """(kind, name, what may be imported again) of every table the user may export."""
+    return [
+        (kind, name, reimport_note(user, kind))
+        for kind, (name, may, _r) in EXPORTS.items()
+        if may(user)
+    ]
 
 
 def table_for(user, kind, parameters):

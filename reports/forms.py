@@ -80,6 +80,19 @@ class ProgressEntryForm(VersionCheckMixin, forms.ModelForm):
         }
 
 
+class RecordChoiceForm(forms.Form):
+    """Whose progress a supervisor logs on a directive (代录), and on which requirement."""
+
+    union = forms.TypedChoiceField(label=_("Union"), coerce=int)
+    requirement = forms.TypedChoiceField(label=_("Requirement"), coerce=int)
+
+    def __init__(self, *args, assignments, requirements, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["union"].choices = [(a.pk, a.recipient.name) for a in assignments]
+        self.fields["requirement"].choices = [(r.pk, r.title) for r in requirements]
+        style(self)
+
+
 class ReportForm(VersionCheckMixin, forms.Form):
     text = forms.CharField(
         label=_("Report"),

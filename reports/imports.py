@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from markdown.extensions.toc import slugify
 
 from directives.access import may_administer, may_supervise, may_track
+from directives.models import Directive
 from directives.resources import (
     DirectiveResource,
     MembershipResource,
@@ -40,20 +41,32 @@ class Importable:
     docs_section: str  # the heading of its section in docs/spreadsheets.md
     may_import: Any  # user → bool
 
-    def resource(self, user):
+    def resource(self, user, directive=None):
+        """The resource reading the file for the user; for progress, optionally the one
+        directive every row is about (an import from the directive's page)."""
+        if directive is not None:
+            return self.resource_class(user=user, directive=directive)
         return self.resource_class(user=user)
+
+    def job_resource(self, job):
+        """The resource that reads a job's file, with the directive it was uploaded for."""
+        pk = job.parameters.get("directive")
+        directive = Directive.objects.filter(pk=pk).first() if pk else None
+        return self.resource(job.user, directive)
 
     @property
     def docs_anchor(self):
         """The id of its section on the formats page."""
         return slugify(self.docs_section, "-")
 
-    def columns(self, user):
+    def columns(self, user, directive=None):
         """The columns an import reads, for the page that explains the file."""
-        resource = self.resource(user)
+        resource = self.resource(user, directive)
         keys = {resource.fields[name].column_name for name in resource.get_import_id_fields()}
         columns = []
         for name in resource.template_columns():
+            if directive is not None and name in ("issuer", "number"):
+                continue
             column = resource.fields[name]
             widget = column.widget
             if isinstance(widget, ChoiceWidget):

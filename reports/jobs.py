@@ -28,11 +28,13 @@ logger = logging.getLogger(__name__)
 # --- Starting -------------------------------------------------------------------------------
 
 
-def job_upload(*, user, kind, upload, language):
-    """Keep an uploaded file for a preview of its import (a dry run), not yet started."""
+def job_upload(*, user, kind, upload, language, parameters=None):
+    """Keep an uploaded file for a preview of its import (a dry run), not yet started.
+    `parameters` may name the directive the file is for ({"directive": pk})."""
     return SpreadsheetJob.objects.create(
         user=user,
         kind=kind,
+        parameters=parameters or {},
         file=upload,
         file_name=upload.name,
         language=language,
@@ -157,6 +159,10 @@ def outcome_data(outcome):
             for error in outcome.errors[: SpreadsheetJob.ERRORS_KEPT]
         ],
         "error_count": len(outcome.errors),
+        "warnings": [
+            [warning.row, warning.column, warning.message]
+            for warning in outcome.warnings[: SpreadsheetJob.ERRORS_KEPT]
+        ],
         "new": outcome.new,
         "updated": outcome.updated,
         "unchanged": outcome.unchanged,

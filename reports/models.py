@@ -71,7 +71,7 @@ class ProgressEntryQuerySet(models.QuerySet):
         """The union's entries on one directive, newest activity first, with what pages show."""
         return (
             self.filter(assignment=assignment)
-            .select_related("author", "requirement")
+            .select_related("author", "requirement", "recorded_by_union")
             .prefetch_related("figures", "evidence")
             .order_by("-occurred_on", "-pk")
         )
@@ -93,6 +93,16 @@ class ProgressEntry(Versioned):
     narrative = text_limited(_("what was done"), 10_000)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    # 代录: the union above whose office entered the entry for the union it is about (from a
+    # form or an import); empty when the union wrote it itself.
+    recorded_by_union = models.ForeignKey(
+        "directives.Union",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded on behalf by"),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -502,6 +512,21 @@ class SpreadsheetJob(models.Model):
     @property
     def errors(self):
         return [RowError(*error) for error in self.outcome.get("errors", [])]
+
+    @property
+    def warnings(self):
+        """Rows that import but look wrong, for the preview to point out (none with errors)."""
+        if self.error_count:
+            return []
+        return [RowError(*warning) for warning in self.outcome.get("warnings", [])]
+
+    @property
+    def upload_url(self):
+        """Where the file is uploaded again: the page of the directive it was imported for,
+        or of its kind."""
+        if self.parameters.get("directive"):
+            return reverse("directive_progress_import", args=[self.parameters["directive"]])
+        return reverse("import_new", args=[self.kind])
 
     @property
     def error_count(self):

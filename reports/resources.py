@@ -1,12 +1,18 @@
 """Spreadsheet resources for progress entries and reports, built on directives.spreadsheets.
 
 Both name the assignment by the directive (issuer code and document number) and the
-recipient union's code. They are read by the union and the supervisors above it, and
-written only by the union's own members while the directive is in force, as in the app.
+recipient union's code; an import made from a directive's page knows its directive, and
+needs neither. They are read by the union and the supervisors above it, and written by
+the union's own members while the directive is in force, as in the app; progress also by
+the supervisors above it on its behalf (代录, see reports.access.may_record_for).
 The formats are documented in docs/spreadsheets.md.
 """
 
+import datetime
+
 from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from import_export.fields import Field
@@ -18,10 +24,17 @@ from directives.spreadsheets.cells import (
     DateWidget,
     TextWidget,
     WholeNumberWidget,
+    is_blank,
 )
-from directives.spreadsheets.resources import SpreadsheetResource
+from directives.spreadsheets.resources import RowError, SpreadsheetResource
 
-from .access import may_act_for, readable_reports, visible_assignments
+from .access import (
+    may_act_for,
+    may_edit_entry,
+    may_log_progress,
+    readable_reports,
+    visible_assignments,
+)
 from .models import ProgressEntry, Report
 from .services import progress_entry_save
 
@@ -61,12 +74,27 @@ class AssignmentRowsResource(SpreadsheetResource):
         "unit_name": gettext_lazy("Unit name"),
     }
 
+    # The directive every row is about, when the import was started from its page; else
+    # each row names its directive by issuer code and document number.
+    directive = None
+
+    def get_import_id_fields(self):
+        names = super().get_import_id_fields()
+        if self.directive is not None:
+            return [name for name in names if name not in ("issuer", "number")]
+        return names
+
     def assignments(self):
         """Assignments of published directives to unions in the scope."""
-        return visible_assignments(self.user).filter(recipient__in=self.unions)
+        assignments = visible_assignments(self.user).filter(recipient__in=self.unions)
+        if self.directive is not None:
+            assignments = assignments.filter(directive=self.directive)
+        return assignments
 
     def assignment_for(self, row):
         # "unit" is the column's name in the file format (docs/spreadsheets.md).
+        if self.directive is not None:
+            return self.assignment_of_directive(row)
         issuer, number, union = (
             self.fields[name].clean(row) for name in ("issuer", "number", "unit")
         )
@@ -77,26 +105,66 @@ class AssignmentRowsResource(SpreadsheetResource):
             .first()
         )
         if assignment is None:
-            raise ValidationError(
-                {
-                    "unit": _(
-                        "Directive %(number)s of %(issuer)s was not sent to a union %(unit)s "
-                        "within your scope."
-                    )
-                    % {"number": number, "issuer": issuer, "unit": union}
-                }
+            self.raise_not_sent(
+                union,
+                _("Directive %(number)s of %(issuer)s") % {"number": number, "issuer": issuer},
+                _(
+                    "Directive %(number)s of %(issuer)s was not sent to a union %(unit)s "
+                    "within your scope."
+                )
+                % {"number": number, "issuer": issuer, "unit": union},
             )
         return assignment
+
+    def raise_not_sent(self, code, directive, otherwise):
+        """Refuse a row whose union did not receive the directive: by the union's name when
+        it lies in the user's scope, else by the code the row gave (and nothing more)."""
+        union = self.unions.filter(code=code).first() if code else None
+        if union is not None:
+            otherwise = _("%(directive)s was not sent to %(union)s.") % {
+                "directive": directive,
+                "union": union.name,
+            }
+        raise ValidationError({"unit": otherwise})
+
+    def assignment_of_directive(self, row):
+        """The row's assignment of the import's own directive, by the unit's code alone. A
+        document number, if the row has one, must be the directive's."""
+        number = self.fields["number"].clean(row) if "number" in row else ""
+        if not is_blank(number) and number != self.directive.number:
+            raise ValidationError(
+                {
+                    "number": _("This file is imported for %(directive)s, not for %(number)s.")
+                    % {"directive": self.directive_name(), "number": number}
+                }
+            )
+        union = self.fields["unit"].clean(row)
+        assignment = (
+            self.assignments()
+            .filter(recipient__code=union)
+            .select_related("directive", "recipient")
+            .first()
+        )
+        if assignment is None:
+            self.raise_not_sent(
+                union,
+                self.directive_name(),
+                _("%(directive)s was not sent to a union %(unit)s within your scope.")
+                % {"directive": self.directive_name(), "unit": union},
+            )
+        return assignment
+
+    def directive_name(self):
+        return self.directive.number or f"《{self.directive.title}》"
 
     def write_problems(self, assignment):
         if self.unscoped or may_act_for(self.user, assignment):
             return {}
         return {
             "unit": _(
-                "Only members of %(unit)s write its progress and report, while the directive "
-                "is in force."
+                "Only members of %(union)s write its report, while the directive is in force."
             )
-            % {"unit": assignment.recipient.code}
+            % {"union": assignment.recipient.name}
         }
 
 
@@ -132,6 +200,12 @@ class ProgressEntryResource(AssignmentRowsResource):
     author = Field(
         attribute="author__username", column_name="author", widget=TextWidget(), readonly=True
     )
+    recorded_by_union = Field(
+        attribute="recorded_by_union__name",
+        column_name="recorded_by_union",
+        widget=TextWidget(),
+        readonly=True,
+    )
 
     headers = {
         **AssignmentRowsResource.headers,
@@ -140,7 +214,13 @@ class ProgressEntryResource(AssignmentRowsResource):
         "occurred_on": gettext_lazy("Date"),
         "narrative": gettext_lazy("What was done"),
         "author": gettext_lazy("Recorded by"),
+        "recorded_by_union": gettext_lazy("Recorded on behalf by"),
     }
+    # Columns a filled-in template brings on every row: a row with nothing else is a line
+    # the union left blank, not an entry.
+    PREFILLED = ("issuer", "number", "unit", "unit_name", "requirement", "requirement_title")
+    # An activity dated this long after its requirement fell due is most likely mistyped.
+    LONG_AFTER_DUE = datetime.timedelta(days=365)
 
     class Meta:
         model = ProgressEntry
@@ -155,11 +235,14 @@ class ProgressEntryResource(AssignmentRowsResource):
             "narrative",
             *(f"figure_{code}" for code in Figure.values),
             "author",
+            "recorded_by_union",
         )
         import_id_fields = ("issuer", "number", "unit", "requirement", "occurred_on", "narrative")
 
-    def __init__(self, user=None, **kwargs):
+    def __init__(self, user=None, directive=None, **kwargs):
         super().__init__(user=user, **kwargs)
+        self.directive = directive
+        self.row_instance = None
         # One column for each figure, headed by its name.
         self.headers = dict(self.headers)
         for code, label in Figure.choices:
@@ -170,7 +253,11 @@ class ProgressEntryResource(AssignmentRowsResource):
         return (
             queryset.filter(assignment__in=self.assignments())
             .select_related(
-                "assignment__directive__issuer", "assignment__recipient", "requirement", "author"
+                "assignment__directive__issuer",
+                "assignment__recipient",
+                "requirement",
+                "author",
+                "recorded_by_union",
             )
             .prefetch_related("figures")
             .order_by(
@@ -196,15 +283,103 @@ class ProgressEntryResource(AssignmentRowsResource):
         for code in Figure.values:
             setattr(instance, f"figure_{code}", values.get(code))
 
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if self.directive is not None:
+            queryset = queryset.filter(assignment__directive=self.directive)
+        return queryset
+
+    def import_row(self, row, instance_loader, **kwargs):
+        self.row_number = kwargs.get("row_number")
+        if all(is_blank(value) for name, value in row.items() if name not in self.PREFILLED):
+            # A line of a filled-in template that was left as it came.
+            row = dict.fromkeys(row)
+        return super().import_row(row, instance_loader, **kwargs)
+
+    def import_instance(self, instance, row, **kwargs):
+        self.row_instance = instance
+        super().import_instance(instance, row, **kwargs)
+
+    def after_import_row(self, row, row_result, **kwargs):
+        super().after_import_row(row, row_result, **kwargs)
+        if row_result.object_repr and self.row_instance is not None:
+            row_result.object_repr = self.preview_text(self.row_instance)
+        self.row_instance = None
+
+    def preview_text(self, entry):
+        """What the preview lists of a row: union, requirement, date and figures."""
+        figures = "，".join(
+            f"{label} {getattr(entry, f'figure_{code}')}"
+            for code, label in Figure.choices
+            if getattr(entry, f"figure_{code}", None) is not None
+        )
+        parts = [
+            entry.assignment.recipient.name,
+            entry.requirement.title,
+            date_format(entry.occurred_on) if entry.occurred_on else "",
+            figures,
+        ]
+        return " · ".join(part for part in parts if part)
+
+    def entry_problems(self, entry):
+        """Whether the user may add this entry, or change it (see reports.access)."""
+        assignment = entry.assignment
+        if self.unscoped:
+            return {}
+        if entry._state.adding and may_log_progress(self.user, assignment):
+            return {}
+        if not entry._state.adding and may_edit_entry(self.user, entry):
+            return {}
+        if assignment.directive.state != assignment.directive.State.ISSUED:
+            message = _("The directive is no longer in force: progress cannot be logged on it.")
+        elif entry._state.adding:
+            message = _(
+                "Only members of %(union)s and the supervisors of unions above it log its progress."
+            ) % {"union": assignment.recipient.name}
+        else:
+            message = _(
+                "This entry was written by %(union)s itself: only its members change it."
+            ) % {"union": assignment.recipient.name}
+        return {"unit": message}
+
     def problems(self, entry):
-        problems = self.write_problems(entry.assignment)
+        problems = self.entry_problems(entry)
         expected = entry.requirement.figure_codes
         for code in Figure.values:
             if getattr(entry, f"figure_{code}") is not None and code not in expected:
                 problems[f"figure_{code}"] = _(
                     "Requirement %(position)s does not ask for this figure."
                 ) % {"position": entry.requirement.position}
+        if entry.occurred_on is not None and "occurred_on" not in problems:
+            problems.update(self.date_problems(entry))
         return problems
+
+    def date_problems(self, entry):
+        """Refuse a day still to come, as the form does; warn of one far outside the
+        directive's time (before it was issued, or long after the requirement fell due)."""
+        day, directive = entry.occurred_on, entry.assignment.directive
+        if day > timezone.localdate():
+            return {
+                "occurred_on": _(
+                    "%(date)s is still to come: log an activity once it has taken place."
+                )
+                % {"date": date_format(day)}
+            }
+        warning = None
+        if directive.issued_on and day < directive.issued_on:
+            warning = _(
+                "%(date)s is before the directive was issued (%(issued)s): check the year."
+            ) % {"date": date_format(day), "issued": date_format(directive.issued_on)}
+        elif day > entry.requirement.due_on + self.LONG_AFTER_DUE:
+            warning = _(
+                "%(date)s is more than a year after the requirement fell due (%(due)s): "
+                "check the year."
+            ) % {"date": date_format(day), "due": date_format(entry.requirement.due_on)}
+        if warning:
+            self.warnings.append(
+                RowError(self.row_number + 1, self.header(self.fields["occurred_on"]), warning)
+            )
+        return {}
 
     def do_instance_save(self, instance, is_create):
         progress_entry_save(

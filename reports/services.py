@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from directives.models import Assignment, Directive, Requirement, Union
 
+from .access import recording_union
 from .models import (
     Completion,
     EntryFigure,
@@ -41,6 +42,7 @@ def progress_entry_save(*, entry, figures, files, user):
     """
     if entry.pk is None:
         entry.author = user
+        entry.recorded_by_union = recording_union(user, entry.assignment)
     entry.save()
     expected = set(entry.requirement.figure_codes)
     for code, value in figures.items():

@@ -26,12 +26,13 @@ from directives.spreadsheets.writing import (
     XLSX_TYPE,
     download_name,
     spreadsheet_response,
+    table_bytes,
     template_file,
 )
 
 from . import jobs, tasks
-from .access import dashboard_place
-from .exports import exports_for, table_for
+from .access import assignments_to_record, dashboard_place, directive_for_recording
+from .exports import exports_for, progress_template_table, table_for
 from .forms import SpreadsheetUploadForm
 from .imports import IMPORTABLES, formats_html, importable_for, importables_for
 from .models import SpreadsheetJob
@@ -104,6 +105,58 @@ def import_template(request, kind, extension):
     )
     name = _("%(file)s template") % {"file": importable.label}
     response["Content-Disposition"] = content_disposition_header(True, f"{name}.{extension}")
+    return response
+
+
+def directive_to_import(request, pk):
+    """A published directive the user may log progress on, for its own (own union's, or
+    a supervisor's units' too) progress imports: else 404/403."""
+    directive = directive_for_recording(request, pk)
+    importable_for(request.user, "progress")
+    if not assignments_to_record(request.user, directive):
+        raise PermissionDenied
+    return directive
+
+
+@login_required
+def directive_progress_import(request, pk):
+    """Upload the progress of one directive: the rows need no issuer or document number, so
+    a directive without a 文号 can be imported against."""
+    directive = directive_to_import(request, pk)
+    importable = IMPORTABLES["progress"]
+    form = SpreadsheetUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        job = jobs.job_upload(
+            user=request.user,
+            kind=importable.kind,
+            upload=form.cleaned_data["file"],
+            language=request.LANGUAGE_CODE,
+            parameters={"directive": directive.pk},
+        )
+        tasks.job_start(job)
+        return redirect("import_job", pk=job.pk)
+    return render(
+        request,
+        "reports/import_new.html",
+        {
+            "importable": importable,
+            "directive": directive,
+            "form": form,
+            "columns": importable.columns(request.user, directive),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_safe
+def directive_progress_template(request, pk, extension):
+    """A file to fill in for one directive: a row for each requirement of each union the
+    user logs progress for (the own union, a supervisor's units beneath that received it)."""
+    directive = directive_to_import(request, pk)
+    table = progress_template_table(request.user, directive)
+    response = HttpResponse(table_bytes(table, extension), content_type=CONTENT_TYPES[extension])
+    response["Content-Disposition"] = content_disposition_header(True, f"{table.name}.{extension}")
     return response
 
 

@@ -18,7 +18,7 @@ def job_work(job):
     """What running the job does: import its file, or write its export."""
     if job.direction == SpreadsheetJob.Direction.EXPORT:
         return lambda job: jobs.write_export(job, table_for(job.user, job.kind, job.parameters))
-    return lambda job: jobs.import_rows(job, IMPORTABLES[job.kind].resource(job.user))
+    return lambda job: jobs.import_rows(job, IMPORTABLES[job.kind].job_resource(job))
 
 
 def job_run_now(job):

@@ -23,6 +23,21 @@ urlpatterns = [
         )
         for extension in ("xlsx", "csv")
     ),
+    path("directives/<int:pk>/record/", views.directive_record, name="directive_record"),
+    path(
+        "directives/<int:pk>/progress/import/",
+        spreadsheet_views.directive_progress_import,
+        name="directive_progress_import",
+    ),
+    *(
+        path(
+            f"directives/<int:pk>/progress/template.{extension}",
+            spreadsheet_views.directive_progress_template,
+            {"extension": extension},
+            name=f"directive_progress_template_{extension}",
+        )
+        for extension in ("xlsx", "csv")
+    ),
     path("assignments/<int:pk>/", views.assignment_detail, name="assignment_detail"),
     path(
         "assignments/<int:pk>/requirements/<int:requirement_pk>/entries/new/",

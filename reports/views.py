@@ -19,20 +19,25 @@ from directives.uploads import file_response
 from . import services
 from .access import (
     assignment_for_member,
+    assignment_for_recorder,
     assignment_for_user,
+    assignments_to_record,
+    directive_for_recording,
     directive_for_report_list,
     editable_report_or_403,
-    entry_for_member,
+    entry_for_editor,
     entry_for_user,
     evidence_for_user,
+    may_edit_entry,
     may_edit_report,
+    may_record_for,
     readable_reports,
     report_attachment_for_user,
     report_for_reviewer,
     reviewing_union,
     visible_assignments,
 )
-from .forms import ProgressEntryForm, ReportForm, ReviewForm
+from .forms import ProgressEntryForm, RecordChoiceForm, ReportForm, ReviewForm
 from .models import (
     Completion,
     ProgressEntry,
@@ -44,7 +49,7 @@ from .models import (
 )
 
 
-def requirements_with_status(assignment):
+def requirements_with_status(assignment, user):
     """The directive's requirements, each with this union's entries and status."""
     progress = RequirementProgress.objects.filter(
         assignment=assignment, requirement=OuterRef("pk")
@@ -58,6 +63,9 @@ def requirements_with_status(assignment):
         )
     )
     entries = list(ProgressEntry.objects.for_assignment(assignment))
+    for entry in entries:
+        entry.assignment = assignment
+        entry.editable = may_edit_entry(user, entry)
     for requirement in requirements:
         requirement.entries = [e for e in entries if e.requirement_id == requirement.pk]
     return requirements
@@ -75,10 +83,11 @@ def assignment_detail(request, pk):
         {
             "assignment": assignment,
             "directive": assignment.directive,
-            "requirements": requirements_with_status(assignment),
+            "requirements": requirements_with_status(assignment, request.user),
             "report": report,
             "timeliness": report_timeliness_of(assignment),
             "acts": acts,
+            "records": may_record_for(request.user, assignment),
         },
     )
 
@@ -118,7 +127,8 @@ def save_entry(request, entry, *, assignment, requirement):
 
 @login_required
 def entry_add(request, pk, requirement_pk):
-    assignment = assignment_for_member(request, pk)
+    """A new entry, by the union's member or, on its behalf (代录), a supervisor above."""
+    assignment = assignment_for_recorder(request, pk)
     requirement = requirement_of(assignment, requirement_pk)
     entry = ProgressEntry(assignment=assignment, requirement=requirement)
     return save_entry(request, entry, assignment=assignment, requirement=requirement)
@@ -126,7 +136,7 @@ def entry_add(request, pk, requirement_pk):
 
 @login_required
 def entry_edit(request, pk):
-    entry = entry_for_member(request, pk)
+    entry = entry_for_editor(request, pk)
     return save_entry(request, entry, assignment=entry.assignment, requirement=entry.requirement)
 
 
@@ -143,6 +153,31 @@ def entry_detail(request, pk):
             "history": entry.history.select_related("history_user")[:50],
             "acts": acts,
         },
+    )
+
+
+@login_required
+@require_safe
+def directive_record(request, pk):
+    """代录 from a directive: the supervisor chooses the union (its own or one beneath that
+    received the directive) and the requirement, then logs progress on the usual form."""
+    directive = directive_for_recording(request, pk)
+    assignments = assignments_to_record(request.user, directive)
+    if not assignments:
+        raise PermissionDenied
+    requirements = list(directive.requirements.all())
+    form = RecordChoiceForm(request.GET or None, assignments=assignments, requirements=requirements)
+    if form.is_valid():
+        return redirect(
+            "entry_add",
+            pk=form.cleaned_data["union"],
+            requirement_pk=form.cleaned_data["requirement"],
+        )
+    return render(
+        request,
+        "reports/directive_record.html",
+        {"directive": directive, "form": form},
+        status=400 if form.is_bound and form.errors else 200,
     )
 
 

@@ -84,6 +84,24 @@ UNIT_READERS = expect(
 )
 UNIT_WRITE_PAGE = {**UNIT_READERS, "edu": 403, "province": 403, "edu_admin": 403, "superuser": 403}
 UNIT_WRITE = {**UNIT_WRITE_PAGE, "sdu_staff": 302, "sdu_supervisor": 302}
+# 代录: a new entry is also logged on the union's behalf by the supervisors and
+# administrators of the unions above it; never by a superuser, who acts in no union's name.
+UNIT_LOG_PAGE = {**UNIT_READERS, "superuser": 403}
+UNIT_LOG = {p: 302 if status == 200 else status for p, status in UNIT_LOG_PAGE.items()}
+# Logging progress on the issued directive, from its page: for the unions that received it
+# (sdu, jinan) and those above them, 403 to readers who log for no union of it.
+DIRECTIVE_LOGGERS = expect(
+    403,
+    sdu_staff=200,
+    sdu_supervisor=200,
+    jinan_staff=200,
+    edu=200,
+    province=200,
+    edu_admin=200,
+    qd_staff=404,
+    qingdao=404,
+    loner=404,
+)
 # A draft report stays its union's own: readers above are sent back to the unit's page
 # and do not get its files.
 DRAFT_REPORT_PAGE = {**UNIT_READERS, "edu": 302, "province": 302, "edu_admin": 302}
@@ -408,9 +426,22 @@ ROWS = [
         "entry_add",
         "sdu study",
         sdu_study,
-        UNIT_WRITE_PAGE,
-        post=UNIT_WRITE,
+        UNIT_LOG_PAGE,
+        post=UNIT_LOG,
         data=new_entry,
+    ),
+    Row("directive_record", "issued", issued, DIRECTIVE_LOGGERS),
+    Row(
+        "directive_progress_import",
+        "issued",
+        issued,
+        DIRECTIVE_LOGGERS,
+        post=with_status(DIRECTIVE_LOGGERS, 200, 302),
+        data=spreadsheet,
+    ),
+    *(
+        Row(f"directive_progress_template_{extension}", "issued", issued, DIRECTIVE_LOGGERS)
+        for extension in ("xlsx", "csv")
     ),
     Row(
         "requirement_done",

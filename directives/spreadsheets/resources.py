@@ -78,6 +78,9 @@ class SpreadsheetResource(resources.ModelResource):
     """
 
     headers = {}
+    # What a row may do but the user should look at before confirming: RowErrors that the
+    # preview lists apart and that do not stop the import. Filled by `problems`.
+    warnings = ()
     # Called as progress(rows_done, rows_total) after each row of an import, e.g. to move a
     # progress bar. Runs inside the import's transaction.
     progress = None
@@ -203,6 +206,7 @@ class SpreadsheetResource(resources.ModelResource):
         # All or nothing, whoever calls: the library keeps the good rows of a file with
         # invalid ones unless told otherwise, and its management command does not tell it.
         self.rows_by_key = {}
+        self.warnings = []
         self.rows_total = len(dataset)
         try:
             self.name_columns(dataset)
@@ -348,6 +352,8 @@ class ImportOutcome:
 
     dry_run: bool
     errors: list[RowError] = field(default_factory=list)
+    # Rows imported as they are, but that look wrong (a date years away): for the preview.
+    warnings: list[RowError] = field(default_factory=list)
     new: int = 0
     updated: int = 0
     unchanged: int = 0
@@ -389,6 +395,7 @@ def import_dataset(resource, dataset, *, dry_run):
     outcome = ImportOutcome(
         dry_run=dry_run,
         errors=errors,
+        warnings=sorted(resource.warnings, key=lambda warning: warning.row or 0),
         new=result.totals[RowResult.IMPORT_TYPE_NEW],
         updated=result.totals[RowResult.IMPORT_TYPE_UPDATE],
         unchanged=result.totals[RowResult.IMPORT_TYPE_SKIP],

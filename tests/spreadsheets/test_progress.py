@@ -125,7 +125,7 @@ def test_a_changed_figure_updates_the_entry_and_counts_a_version(sdu_entry, peop
     assert sdu_entry.version == 2
 
 
-def test_supervisors_read_but_do_not_write_their_units_progress(sdu_entry, jinan_entry, people):
+def test_supervisors_read_but_do_not_change_what_their_units_wrote(sdu_entry, jinan_entry, people):
     assert [row["Unit code"] for row in ProgressEntryResource(user=people.edu).export().dict] == [
         "JN-EDU",
         "SDU",
@@ -142,7 +142,7 @@ def test_supervisors_read_but_do_not_write_their_units_progress(sdu_entry, jinan
         (
             2,
             "Unit code",
-            "Only members of SDU write its progress and report, while the directive is in force.",
+            "This entry was written by 山东大学工会 itself: only its members change it.",
         )
     ]
 
