@@ -47,7 +47,8 @@ from .models import (
 
 
 def forwarded():
-    """Whether the assignment's recipient has issued its forward of the directive."""
+    """Whether the assignment's recipient has passed the directive on: issued its forward
+    of it, or a directive of its own carrying it out (承接)."""
     return Exists(
         Directive.objects.published().filter(
             parent=OuterRef("directive"), issuer=OuterRef("recipient")
@@ -399,8 +400,12 @@ class Dashboard:
 def relay(directive, node):
     """Intermediate unions of the node's subtree with when they acknowledged and forwarded;
     those that have not forwarded first."""
-    forwards = Directive.objects.published().filter(
-        parent=OuterRef("directive"), issuer=OuterRef("recipient")
+    # A union may have passed the directive on several times (a forward, and directives
+    # of its own carrying it out): the forward is named first.
+    forwards = (
+        Directive.objects.published()
+        .filter(parent=OuterRef("directive"), issuer=OuterRef("recipient"))
+        .order_by("-relation", "issued_on", "pk")
     )
     return (
         cascade_assignments(directive)
