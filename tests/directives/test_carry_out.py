@@ -205,3 +205,12 @@ def test_the_roll_up_for_the_report_upward_counts_the_carrying_out_work(
         PARTICIPANTS: 120,
     }
     assert "文学院分工会组织集中学习" in page.content.decode()
+
+
+def test_the_overview_shows_the_cascade_once_not_each_carrying_out_directive(
+    login, people, edu_directive, carried_out
+):
+    client = login(people.sdu_supervisor)
+    carry_out(client, edu_directive)  # a second one, still a draft
+    response = client.get(reverse("overview"))
+    assert list(response.context["page"].object_list) == [edu_directive]
