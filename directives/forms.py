@@ -160,17 +160,16 @@ class RequirementForm(forms.ModelForm):
         """`issuer` offers its departments as addressees; `carries_out` is the directive
         above when this one carries it out, whose requirements each may continue."""
         super().__init__(*args, **kwargs)
-        if carries_out is None:
-            del self.fields["source"]
-        else:
-            source = self.fields["source"]
-            source.queryset = carries_out.requirements.all()
-            source.empty_label = _("None: our own requirement")
-        report_to = self.fields["report_to"]
-        if issuer is None:
-            report_to.queryset = Union.objects.none()
-        else:
+        # The admin's inline builds this form with fields of its own and no issuer.
+        if issuer is not None:
+            if carries_out is None:
+                del self.fields["source"]
+            else:
+                source = self.fields["source"]
+                source.queryset = carries_out.requirements.all()
+                source.empty_label = _("None: our own requirement")
             # The issuer itself is the empty choice, so that a copy names nobody above.
+            report_to = self.fields["report_to"]
             report_to.queryset = Union.objects.children_of(issuer)
             report_to.empty_label = issuer.name
         style(self)
