@@ -8,6 +8,7 @@ from django.db import models, transaction
 from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 
@@ -231,8 +232,8 @@ class Directive(Versioned):
         """How a directive passes on the one above it: a union forwards a directive once,
         and may carry it out (承接) with as many directives of its own as it needs."""
 
-        FORWARD = "forward", _("Forwards")
-        CARRY_OUT = "carry_out", _("Carries out")
+        FORWARD = "forward", pgettext_lazy("relation to the directive above", "Forwards")
+        CARRY_OUT = "carry_out", pgettext_lazy("relation to the directive above", "Carries out")
 
     issuer = models.ForeignKey(
         Union, on_delete=models.PROTECT, related_name="issued_directives", verbose_name=_("issuer")
