@@ -1,5 +1,6 @@
 """Writes that touch several rows, each in one transaction."""
 
+import re
 import secrets
 
 from django.conf import settings
@@ -94,6 +95,18 @@ def carry_out_title(title):
     return proposed[: Directive._meta.get_field("title").max_length]
 
 
+def readdressed(text, *, above, to):
+    """The text of a copied requirement with the report it asks for sent to `to` instead
+    of `above`: "报省总工会" (a short form of 山东省总工会) becomes "报青岛市总工会". Short
+    forms are the endings of the union's names of four characters or more."""
+    names = {above.name, above.short_name} - {""}
+    endings = {name[start:] for name in names for start in range(len(name) - 3)}
+    if not endings or not text:
+        return text
+    pattern = "报(送?)(" + "|".join(re.escape(e) for e in sorted(endings, key=len)[::-1]) + ")"
+    return re.sub(pattern, lambda match: f"报{match.group(1)}{to.name}", text)
+
+
 def requirements_copy(*, directive, into, user):
     """Copy the directive's requirements into `into`, each passing its source on, with
     its figures. The copies name no addressee: their report goes to `into`'s issuer, not
@@ -106,7 +119,7 @@ def requirements_copy(*, directive, into, user):
                 source=source,
                 kind=source.kind,
                 title=source.title,
-                description=source.description,
+                description=readdressed(source.description, above=directive.issuer, to=into.issuer),
                 due_on=source.due_on,
                 position=source.position,
             )

@@ -122,3 +122,18 @@ def test_only_the_unions_members_confirm_its_submission(login, people, sdu_assig
     assert client.post(url, {"version": report.version}).status_code == expected
     report.refresh_from_db()
     assert report.state == Report.State.DRAFT
+
+
+def test_a_forward_rewrites_to_whom_its_copied_text_says_to_report(
+    login, people, tree, edu_directive
+):
+    above = edu_directive.requirements.get(kind=Requirement.Kind.REPORT)
+    above.description = "把学习宣传贯彻的情况写成书面报告，报省教育工会。"
+    above.save()
+    study = edu_directive.requirements.get(kind=Requirement.Kind.STUDY)
+    study.description = "组织集体学习，情况报送山东省教育工会。报告要简明。"
+    study.save()
+    forward = directive_forward(directive=edu_directive, union=tree.sdu, user=people.sdu_supervisor)
+    descriptions = {r.kind: r.description for r in forward.requirements.all()}
+    assert descriptions["report"] == "把学习宣传贯彻的情况写成书面报告，报山东大学工会。"
+    assert descriptions["study"] == "组织集体学习，情况报送山东大学工会。报告要简明。"
