@@ -338,11 +338,10 @@ class Directive(Versioned):
         return self.parent_id is not None and self.relation == self.Relation.FORWARD
 
     def report_addressee(self):
-        """To whom the report back goes: the addressee of the report-back requirement,
-        else the issuer."""
-        requirements = self.requirements.select_related("report_to", "directive__issuer")
-        report = requirements.filter(kind=Requirement.Kind.REPORT).first()
-        return report.addressee if report else self.issuer.name
+        """To whom the report back goes (see `report_addressee`)."""
+        return report_addressee(
+            self, self.requirements.select_related("report_to", "directive__issuer")
+        )
 
     def report_back_day(self):
         """The due date of the report-back requirement, else the last due date."""
@@ -488,6 +487,21 @@ class Requirement(models.Model):
         ExpectedFigure.objects.bulk_create(
             ExpectedFigure(requirement=self, figure=code) for code in codes if code not in existing
         )
+
+
+def report_addressee(directive, requirements):
+    """To whom the report back on the directive goes, from its requirements already read:
+    the addressee of its report-back requirement, else its issuer."""
+    for requirement in requirements:
+        if requirement.kind == Requirement.Kind.REPORT:
+            return requirement.addressee
+    return directive.issuer.name
+
+
+def past_due(requirements, today):
+    """Those of the requirements whose deadline is already behind `today`: what an office
+    is warned of before it passes a directive on or issues it."""
+    return [r for r in requirements if r.due_on < today]
 
 
 class ExpectedFigure(models.Model):

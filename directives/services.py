@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
 from .access import membership_of
-from .models import Assignment, Directive, ExpectedFigure, Requirement, Union
+from .models import Assignment, Directive, ExpectedFigure, Requirement, Union, past_due
 from .signals import directive_issued
 
 
@@ -218,7 +218,7 @@ def directive_issue_preview(*, directive, today=None):
         "recipient_count": count,
         "recipients": recipients[:PREVIEWED_RECIPIENTS],
         "requirements": requirements,
-        "past_due": [r for r in requirements if r.due_on < today],
+        "past_due": past_due(requirements, today),
         "problems": problems,
     }
 

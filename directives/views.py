@@ -28,7 +28,7 @@ from .access import (
     visible_directives,
 )
 from .forms import AttachmentForm, DirectiveForm, RequirementFormSet
-from .models import Assignment, Directive
+from .models import Assignment, Directive, past_due
 from .paging import page_of
 from .uploads import file_response
 
@@ -215,8 +215,7 @@ def directive_issue(request, pk):
 
 def past_due_message(directive):
     """A warning naming the directive's requirements whose deadline has passed, or ""."""
-    today = timezone.localdate()
-    late = [r for r in directive.requirements.all() if r.due_on < today]
+    late = past_due(directive.requirements.all(), timezone.localdate())
     if not late:
         return ""
     return _(

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from directives.access import may_manage
-from directives.models import Requirement
+from directives.models import Requirement, report_addressee
 from directives.paging import page_of
 from directives.uploads import file_response
 
@@ -79,21 +79,12 @@ def assignment_detail(request, pk):
             "assignment": assignment,
             "directive": assignment.directive,
             "requirements": requirements,
-            "addressee": addressee_of(assignment.directive, requirements),
+            "addressee": report_addressee(assignment.directive, requirements),
             "report": report,
             "timeliness": report_timeliness_of(assignment),
             "acts": acts,
         },
     )
-
-
-def addressee_of(directive, requirements):
-    """To whom the report back goes, from the directive's requirements already read: its
-    report-back requirement's addressee, else the issuer."""
-    for requirement in requirements:
-        if requirement.kind == Requirement.Kind.REPORT:
-            return requirement.addressee
-    return directive.issuer.name
 
 
 def requirement_of(assignment, requirement_pk):
@@ -234,7 +225,7 @@ def report_edit(request, pk):
             "timeliness": report_timeliness_of(assignment),
             "form": form,
             "acts": acts,
-            "addressee": addressee_of(assignment.directive, requirements),
+            "addressee": report_addressee(assignment.directive, requirements),
             **report_records(report),
             **roll_up_context(assignment, requirements),
         },
@@ -309,7 +300,7 @@ def report_submit(request, pk):
             "assignment": assignment,
             "directive": directive,
             "report": report,
-            "addressee": addressee_of(directive, requirements),
+            "addressee": report_addressee(directive, requirements),
             "late": bool(directive.report_due_on and today > directive.report_due_on),
             "figure_groups": [(r, figures[r.pk]) for r in requirements if r.pk in figures],
             "attachments": report.attachments.filter(removed_at__isnull=True),
