@@ -235,6 +235,21 @@ def may_forward(user, assignment):
     )
 
 
+def may_carry_out(user, assignment):
+    """Those who may forward a directive may also carry it out with directives of their
+    own (承接): both pass it on to the unions beneath, under the same rule."""
+    return may_forward(user, assignment)
+
+
+def assignment_to_carry_out(user, directive):
+    """The user's union's assignment of the directive, if the user may carry it out; else
+    403 (the directive itself is already known to be visible)."""
+    assignment = own_assignment_or_403(user, directive)
+    if not may_carry_out(user, assignment):
+        raise PermissionDenied
+    return assignment
+
+
 def may_edit_directive(user, directive):
     """A directive and its requirements change while it is a draft, and only by the issuing
     union's supervisors (a new one is issued in their own union's name): the forms' rule,

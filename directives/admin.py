@@ -498,8 +498,17 @@ class RequirementInline(admin.TabularInline):
     model = Requirement
     formset = RequirementFormSet
     extra = 0
-    fields = ["position", "kind", "title", "description", "due_on", "source"]
-    raw_id_fields = ["source"]
+    fields = [
+        "position",
+        "kind",
+        "title",
+        "description",
+        "due_on",
+        "source",
+        "report_to",
+        "report_to_department",
+    ]
+    raw_id_fields = ["source", "report_to"]
 
 
 @admin.register(Directive)

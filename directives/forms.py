@@ -138,11 +138,40 @@ class RequirementForm(forms.ModelForm):
 
     class Meta:
         model = Requirement
-        fields = ["kind", "title", "description", "due_on"]
+        fields = [
+            "source",
+            "kind",
+            "title",
+            "description",
+            "due_on",
+            "report_to",
+            "report_to_department",
+        ]
+        labels = {"source": _("Carries out")}
+        help_texts = {
+            "source": _(
+                "The requirement of the directive above that this one carries out: the work "
+                "done on it counts there too."
+            )
+        }
         widgets = {"due_on": DateInput, "description": forms.Textarea(attrs={"rows": 2})}
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, issuer=None, carries_out=None, **kwargs):
+        """`issuer` offers its departments as addressees; `carries_out` is the directive
+        above when this one carries it out, whose requirements each may continue."""
         super().__init__(*args, **kwargs)
+        # The admin's inline builds this form with fields of its own and no issuer.
+        if issuer is not None:
+            if carries_out is None:
+                del self.fields["source"]
+            else:
+                source = self.fields["source"]
+                source.queryset = carries_out.requirements.all()
+                source.empty_label = _("None: our own requirement")
+            # The issuer itself is the empty choice, so that a copy names nobody above.
+            report_to = self.fields["report_to"]
+            report_to.queryset = Union.objects.children_of(issuer)
+            report_to.empty_label = issuer.name
         style(self)
         if self.instance.pk:
             self.fields["figures"].initial = self.instance.figure_codes

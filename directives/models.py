@@ -8,6 +8,7 @@ from django.db import models, transaction
 from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 
@@ -227,6 +228,13 @@ class Directive(Versioned):
         CHILDREN = "children", _("All direct subordinates")
         SUBTREE = "subtree", _("Every union beneath, at all levels")
 
+    class Relation(models.TextChoices):
+        """How a directive passes on the one above it: a union forwards a directive once,
+        and may carry it out (承接) with as many directives of its own as it needs."""
+
+        FORWARD = "forward", pgettext_lazy("relation to the directive above", "Forwards")
+        CARRY_OUT = "carry_out", pgettext_lazy("relation to the directive above", "Carries out")
+
     issuer = models.ForeignKey(
         Union, on_delete=models.PROTECT, related_name="issued_directives", verbose_name=_("issuer")
     )
@@ -262,6 +270,17 @@ class Directive(Versioned):
         verbose_name=_("forwarded directive"),
         help_text=_("The directive from above that this one forwards or implements."),
     )
+    relation = models.CharField(
+        _("relation to the directive above"),
+        max_length=16,
+        choices=Relation.choices,
+        default=Relation.FORWARD,
+        help_text=_(
+            "A forward passes the directive above on with its requirements; a directive "
+            "carrying it out is the union's own, with its own number, title and text. Both "
+            "count in the cascade."
+        ),
+    )
     # The day the report back is due, fixed when the directive is issued (its requirements
     # cannot change after that), so that lists and dashboards need not read requirements.
     report_due_on = models.DateField(_("report due on"), null=True, editable=False)
@@ -291,7 +310,7 @@ class Directive(Versioned):
             ),
             models.UniqueConstraint(
                 fields=["parent", "issuer"],
-                condition=Q(parent__isnull=False),
+                condition=Q(parent__isnull=False, relation="forward"),
                 name="directives_directive_unique_forward",
             ),
         ]
@@ -308,6 +327,21 @@ class Directive(Versioned):
     @property
     def is_draft(self):
         return self.state == self.State.DRAFT
+
+    @property
+    def carries_out(self):
+        """Whether this directive is a union's own carrying out (承接) of its parent."""
+        return self.parent_id is not None and self.relation == self.Relation.CARRY_OUT
+
+    @property
+    def is_forward(self):
+        return self.parent_id is not None and self.relation == self.Relation.FORWARD
+
+    def report_addressee(self):
+        """To whom the report back goes (see `report_addressee`)."""
+        return report_addressee(
+            self, self.requirements.select_related("report_to", "directive__issuer")
+        )
 
     def report_back_day(self):
         """The due date of the report-back requirement, else the last due date."""
@@ -369,6 +403,24 @@ class Requirement(models.Model):
         "self", on_delete=models.SET_NULL, null=True, editable=False, related_name="+"
     )
     lineage = models.CharField(max_length=255, editable=False, blank=True)
+    # To whom the report goes (报送对象): a union, and a department of it named in words
+    # when the tree has no node for it. Empty, the issuer: so a forward's copies go to the
+    # forwarding union, never to the union above.
+    report_to = models.ForeignKey(
+        Union,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("report to"),
+        help_text=_("The union the report goes to; the issuer when left empty."),
+    )
+    report_to_department = models.CharField(
+        _("department reported to"),
+        max_length=100,
+        blank=True,
+        help_text=_("A department of that union, such as 组织部, if the report goes there."),
+    )
 
     history = HistoricalRecords(excluded_fields=["origin", "lineage"])
 
@@ -409,6 +461,22 @@ class Requirement(models.Model):
             )
 
     @property
+    def addressee(self):
+        """To whom the report goes, in words: 青岛市总工会组织部."""
+        union = (self.report_to or self.directive.issuer).name
+        if not self.report_to_department:
+            return union
+        return _("%(union)s, %(department)s") % {
+            "union": union,
+            "department": self.report_to_department,
+        }
+
+    @property
+    def shows_addressee(self):
+        """A report back always says where it goes; other requirements when they name it."""
+        return self.kind == self.Kind.REPORT or bool(self.report_to_id or self.report_to_department)
+
+    @property
     def figure_codes(self):
         return [f.figure for f in self.expected_figures.all()]
 
@@ -419,6 +487,21 @@ class Requirement(models.Model):
         ExpectedFigure.objects.bulk_create(
             ExpectedFigure(requirement=self, figure=code) for code in codes if code not in existing
         )
+
+
+def report_addressee(directive, requirements):
+    """To whom the report back on the directive goes, from its requirements already read:
+    the addressee of its report-back requirement, else its issuer."""
+    for requirement in requirements:
+        if requirement.kind == Requirement.Kind.REPORT:
+            return requirement.addressee
+    return directive.issuer.name
+
+
+def past_due(requirements, today):
+    """Those of the requirements whose deadline is already behind `today`: what an office
+    is warned of before it passes a directive on or issues it."""
+    return [r for r in requirements if r.due_on < today]
 
 
 class ExpectedFigure(models.Model):

@@ -1,5 +1,6 @@
 """Writes that touch several rows, each in one transaction."""
 
+import re
 import secrets
 
 from django.conf import settings
@@ -17,7 +18,7 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
 from .access import membership_of
-from .models import Assignment, Directive, ExpectedFigure, Requirement
+from .models import Assignment, Directive, ExpectedFigure, Requirement, Union, past_due
 from .signals import directive_issued
 
 
@@ -72,38 +73,53 @@ def directive_close(*, directive):
     return directive
 
 
-@transaction.atomic
-def directive_forward(*, directive, union, user):
-    """Start the union's own directive passing this one on, with its requirements copied.
-
-    A union forwards a directive once; asking again returns the forward it already has.
-    """
-    existing = Directive.objects.filter(parent=directive, issuer=union).first()
-    if existing is not None:
-        return existing
+def passing_on_refused(directive, union):
+    """Why the union may not pass the directive on (forward or carry it out), or ""."""
     if (
         directive.state != Directive.State.ISSUED
         or not directive.assignments.filter(recipient=union).exists()
     ):
-        raise ValueError(_("Only an issued directive your union received can be forwarded."))
-    forward = Directive.objects.create(
-        issuer=union,
-        parent=directive,
-        title=directive.title,
-        kind=Directive.Kind.NOTICE,
-        body="",
-        recipient_mode=Directive.RecipientMode.CHILDREN,
-        created_by=user,
-    )
+        return _("Only an issued directive your union received can be passed on.")
+    return ""
+
+
+def forward_title(title):
+    """The title a forward proposes, as offices write it: 关于转发《…》的通知."""
+    proposed = _("Forwarding “%(title)s”") % {"title": title}
+    return proposed[: Directive._meta.get_field("title").max_length]
+
+
+def carry_out_title(title):
+    """The title a directive carrying one out proposes: 关于贯彻落实《…》的通知."""
+    proposed = _("Carrying out “%(title)s”") % {"title": title}
+    return proposed[: Directive._meta.get_field("title").max_length]
+
+
+def readdressed(text, *, above, to):
+    """The text of a copied requirement with the report it asks for sent to `to` instead
+    of `above`: "报省总工会" (a short form of 山东省总工会) becomes "报青岛市总工会". Short
+    forms are the endings of the union's names of four characters or more."""
+    names = {above.name, above.short_name} - {""}
+    endings = {name[start:] for name in names for start in range(len(name) - 3)}
+    if not endings or not text:
+        return text
+    pattern = "报(送?)(" + "|".join(re.escape(e) for e in sorted(endings, key=len)[::-1]) + ")"
+    return re.sub(pattern, lambda match: f"报{match.group(1)}{to.name}", text)
+
+
+def requirements_copy(*, directive, into, user):
+    """Copy the directive's requirements into `into`, each passing its source on, with
+    its figures. The copies name no addressee: their report goes to `into`'s issuer, not
+    to the union above."""
     sources = list(directive.requirements.prefetch_related("expected_figures"))
     copies = bulk_create_with_history(
         [
             Requirement(
-                directive=forward,
+                directive=into,
                 source=source,
                 kind=source.kind,
                 title=source.title,
-                description=source.description,
+                description=readdressed(source.description, above=directive.issuer, to=into.issuer),
                 due_on=source.due_on,
                 position=source.position,
             )
@@ -120,8 +136,94 @@ def directive_forward(*, directive, union, user):
         for source, copy in zip(sources, copies, strict=True)
         for figure in source.expected_figures.all()
     )
+    return copies
+
+
+@transaction.atomic
+def directive_forward(*, directive, union, user):
+    """Start the union's own directive passing this one on, with its requirements copied.
+
+    A union forwards a directive once; asking again returns the forward it already has.
+    """
+    existing = Directive.objects.filter(
+        parent=directive, issuer=union, relation=Directive.Relation.FORWARD
+    ).first()
+    if existing is not None:
+        return existing
+    refused = passing_on_refused(directive, union)
+    if refused:
+        raise ValueError(refused)
+    with translation.override(settings.LANGUAGE_CODE):
+        title = forward_title(directive.title)
+    forward = Directive.objects.create(
+        issuer=union,
+        parent=directive,
+        relation=Directive.Relation.FORWARD,
+        title=title,
+        kind=Directive.Kind.NOTICE,
+        body="",
+        recipient_mode=Directive.RecipientMode.CHILDREN,
+        created_by=user,
+    )
+    requirements_copy(directive=directive, into=forward, user=user)
     directive_set_recipients(directive=forward, mode=forward.recipient_mode)
     return forward
+
+
+@transaction.atomic
+def directive_carry_out(*, directive, union, user):
+    """Start a directive of the union's own carrying out (承接) one it received: a new
+    draft each time, linked to it, with its requirements copied for the union to rewrite,
+    split or add to. Its units' work on them counts in the cascade as a forward's does."""
+    refused = passing_on_refused(directive, union)
+    if refused:
+        raise ValueError(refused)
+    with translation.override(settings.LANGUAGE_CODE):
+        title = carry_out_title(directive.title)
+    draft = Directive.objects.create(
+        issuer=union,
+        parent=directive,
+        relation=Directive.Relation.CARRY_OUT,
+        title=title,
+        kind=Directive.Kind.NOTICE,
+        body="",
+        recipient_mode=Directive.RecipientMode.CHILDREN,
+        created_by=user,
+    )
+    requirements_copy(directive=directive, into=draft, user=user)
+    directive_set_recipients(directive=draft, mode=draft.recipient_mode)
+    return draft
+
+
+def directive_issue_preview(*, directive, today=None):
+    """What issuing the draft would do, written nowhere: the unions it would reach, its
+    requirements, those whose deadline has passed, and why it cannot be issued yet."""
+    today = today or timezone.localdate()
+    if directive.recipient_mode == Directive.RecipientMode.SELECTED:
+        recipients = Union.objects.filter(assignments__directive=directive)
+    else:
+        recipients = directive.recipient_unions(directive.recipient_mode)
+    requirements = list(
+        directive.requirements.select_related("report_to", "directive__issuer").prefetch_related(
+            "expected_figures"
+        )
+    )
+    problems = []
+    count = recipients.count()
+    if not count:
+        problems.append(_("A directive needs at least one recipient before it is issued."))
+    if not requirements:
+        problems.append(_("A directive needs at least one requirement before it is issued."))
+    return {
+        "recipient_count": count,
+        "recipients": recipients[:PREVIEWED_RECIPIENTS],
+        "requirements": requirements,
+        "past_due": past_due(requirements, today),
+        "problems": problems,
+    }
+
+
+PREVIEWED_RECIPIENTS = 50
 
 
 # --- Accounts ------------------------------------------------------------------------------

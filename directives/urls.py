@@ -11,6 +11,7 @@ urlpatterns = [
     path("directives/<int:pk>/issue/", views.directive_issue, name="directive_issue"),
     path("directives/<int:pk>/close/", views.directive_close, name="directive_close"),
     path("directives/<int:pk>/forward/", views.directive_forward, name="directive_forward"),
+    path("directives/<int:pk>/carry-out/", views.directive_carry_out, name="directive_carry_out"),
     path(
         "directives/<int:pk>/acknowledge/",
         views.directive_acknowledge,

@@ -4,16 +4,20 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from . import services
 from .access import (
+    assignment_to_carry_out,
     assignment_to_forward,
     directive_for_attaching,
     directive_for_manager,
     directive_for_user,
+    may_carry_out,
     may_forward,
     may_issue,
     membership_of,
@@ -24,7 +28,7 @@ from .access import (
     visible_directives,
 )
 from .forms import AttachmentForm, DirectiveForm, RequirementFormSet
-from .models import Assignment, Directive
+from .models import Assignment, Directive, past_due
 from .paging import page_of
 from .uploads import file_response
 
@@ -97,12 +101,19 @@ def directive_detail(request, pk):
     if not request.user.is_superuser:
         recipients = recipients.filter(recipient__in=unions_in_scope(request.user))
     assignment = own_assignment(request.user, directive)
+    own_passing_on = (
+        visible.filter(parent=directive, issuer_id=membership.union_id)
+        if membership
+        else Directive.objects.none()
+    )
     return render(
         request,
         "directives/directive_detail.html",
         {
             "directive": directive,
-            "requirements": directive.requirements.prefetch_related("expected_figures"),
+            "requirements": directive.requirements.select_related(
+                "report_to", "directive__issuer", "source"
+            ).prefetch_related("expected_figures"),
             "attachments": directive.attachments.all(),
             "chain": [(d, d.pk in visible_chain) for d in chain],
             "forwards": visible.filter(parent=directive).select_related("issuer"),
@@ -113,9 +124,9 @@ def directive_detail(request, pk):
             "assignment": assignment,
             "may_manage": manages,
             "may_forward": may_forward(request.user, assignment),
-            "own_forward": visible.filter(parent=directive, issuer_id=membership.union_id).first()
-            if membership
-            else None,
+            "may_carry_out": may_carry_out(request.user, assignment),
+            "own_forward": own_passing_on.filter(relation=Directive.Relation.FORWARD).first(),
+            "own_carry_outs": own_passing_on.filter(relation=Directive.Relation.CARRY_OUT),
             "attachment_form": AttachmentForm(),
         },
     )
@@ -124,7 +135,15 @@ def directive_detail(request, pk):
 def directive_form(request, directive, *, issuer):
     """The one form for a directive with its requirements and recipients, new or draft."""
     form = DirectiveForm(request.POST or None, instance=directive, issuer=issuer)
-    formset = RequirementFormSet(request.POST or None, instance=directive, prefix="requirements")
+    formset = RequirementFormSet(
+        request.POST or None,
+        instance=directive,
+        prefix="requirements",
+        form_kwargs={
+            "issuer": issuer,
+            "carries_out": directive.parent if directive.carries_out else None,
+        },
+    )
     valid = request.method == "POST" and form.is_valid() and formset.is_valid()
     if valid and form.lock_for_save():
         with transaction.atomic():
@@ -141,7 +160,12 @@ def directive_form(request, directive, *, issuer):
     return render(
         request,
         "directives/directive_form.html",
-        {"form": form, "formset": formset, "directive": directive},
+        {
+            "form": form,
+            "formset": formset,
+            "directive": directive,
+            "past_due": past_due_message(directive) if directive.pk else "",
+        },
         status=form.status_code,
     )
 
@@ -165,9 +189,21 @@ def directive_edit(request, pk):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 def directive_issue(request, pk):
+    """Issuing, confirmed: the page says whom it reaches and what it asks by when; the
+    POST issues it."""
     directive = directive_for_manager(request, pk)
+    if not directive.is_draft:
+        messages.info(request, _("This directive has already been issued."))
+        return redirect("directive_detail", pk=directive.pk)
+    if request.method != "POST":
+        preview = services.directive_issue_preview(directive=directive)
+        return render(
+            request,
+            "directives/directive_issue.html",
+            {"directive": directive, **preview},
+        )
     try:
         services.directive_issue(directive=directive)
     except ValueError as error:
@@ -175,6 +211,17 @@ def directive_issue(request, pk):
     else:
         messages.success(request, _("The directive was issued to its recipients."))
     return redirect("directive_detail", pk=directive.pk)
+
+
+def past_due_message(directive):
+    """A warning naming the directive's requirements whose deadline has passed, or ""."""
+    late = past_due(directive.requirements.all(), timezone.localdate())
+    if not late:
+        return ""
+    return _(
+        "The deadline of these requirements has already passed: %(requirements)s. "
+        "Set dates your units can still meet before you issue it."
+    ) % {"requirements": _(", ").join(f"{r.title} ({date_format(r.due_on)})" for r in late)}
 
 
 @login_required
@@ -205,6 +252,26 @@ def directive_forward(request, pk):
         )
         return redirect("directive_edit", pk=forward.pk)
     return redirect("directive_detail", pk=forward.pk)
+
+
+@login_required
+@require_POST
+def directive_carry_out(request, pk):
+    """Start a directive of the user's union's own carrying out one it received (承接)."""
+    directive, _manages = directive_for_user(request, pk)
+    assignment = assignment_to_carry_out(request.user, directive)
+    draft = services.directive_carry_out(
+        directive=directive, union=assignment.recipient, user=request.user
+    )
+    messages.info(
+        request,
+        _(
+            "A draft of your own carrying out this directive was prepared, with its "
+            "requirements to rewrite, split or add to. Give it your number, title and text, "
+            "and issue it to your unions."
+        ),
+    )
+    return redirect("directive_edit", pk=draft.pk)
 
 
 @login_required

@@ -47,7 +47,8 @@ from .models import (
 
 
 def forwarded():
-    """Whether the assignment's recipient has issued its forward of the directive."""
+    """Whether the assignment's recipient has passed the directive on: issued its forward
+    of it, or a directive of its own carrying it out (承接)."""
     return Exists(
         Directive.objects.published().filter(
             parent=OuterRef("directive"), issuer=OuterRef("recipient")
@@ -399,8 +400,12 @@ class Dashboard:
 def relay(directive, node):
     """Intermediate unions of the node's subtree with when they acknowledged and forwarded;
     those that have not forwarded first."""
-    forwards = Directive.objects.published().filter(
-        parent=OuterRef("directive"), issuer=OuterRef("recipient")
+    # A union may have passed the directive on several times (a forward, and directives
+    # of its own carrying it out): the forward is named first.
+    forwards = (
+        Directive.objects.published()
+        .filter(parent=OuterRef("directive"), issuer=OuterRef("recipient"))
+        .order_by("-relation", "issued_on", "pk")
     )
     return (
         cascade_assignments(directive)
@@ -417,18 +422,24 @@ def relay(directive, node):
 
 def active_directives(membership):
     """Issued directives at the top of a member's scope, one per cascade: those its unions
-    issued (not forwards of one issued within it), and those its union received and has
-    not passed on; both kinds are the member's to see. Without a membership (a superuser),
+    issued (not forwards of one issued within it, nor directives carrying one out), and
+    those its union received and has not forwarded; both kinds are the member's to see. Without a membership (a superuser),
     the top directive of every cascade."""
     issued = Directive.objects.filter(state=Directive.State.ISSUED)
     if membership is None:
         return issued.filter(parent=None)
     union = membership.union
-    passed_on = Directive.objects.published().filter(parent=OuterRef("pk"), issuer=union)
+    # One row per cascade: the union's forward stands for the directive it received; its
+    # directives carrying that one out are counted on that row, never rows of their own.
+    forward = Directive.Relation.FORWARD
+    passed_on = Directive.objects.published().filter(
+        parent=OuterRef("pk"), issuer=union, relation=forward
+    )
     received = Assignment.objects.filter(directive=OuterRef("pk"), recipient=union)
     issued_within = scope_q(membership, "issuer")
+    carrying_out = Q(parent__isnull=False) & ~Q(relation=forward)
     return issued.filter(
-        (issued_within & ~scope_q(membership, "parent__issuer"))
+        (issued_within & ~scope_q(membership, "parent__issuer") & ~carrying_out)
         | (Exists(received) & ~issued_within & ~Exists(passed_on))
     )
 

@@ -50,6 +50,7 @@ urlpatterns = [
         name="requirement_done",
     ),
     path("assignments/<int:pk>/report/", views.report_edit, name="report_edit"),
+    path("assignments/<int:pk>/report/submit/", views.report_submit, name="report_submit"),
     path("assignments/<int:pk>/report/roll-up/", views.report_roll_up, name="report_roll_up"),
     path(
         "assignments/<int:pk>/report/attachments/<int:attachment_pk>/remove/",

@@ -9,10 +9,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from directives.access import may_manage
-from directives.models import Requirement
+from directives.models import Requirement, report_addressee
 from directives.paging import page_of
 from directives.uploads import file_response
 
@@ -55,7 +55,9 @@ def requirements_with_status(assignment, user):
         assignment=assignment, requirement=OuterRef("pk")
     ).annotate(status=requirement_status_case(timezone.localdate()))
     requirements = list(
-        assignment.directive.requirements.prefetch_related("expected_figures").annotate(
+        assignment.directive.requirements.select_related("report_to", "directive__issuer")
+        .prefetch_related("expected_figures")
+        .annotate(
             done=Exists(
                 Completion.objects.filter(assignment=assignment, requirement=OuterRef("pk"))
             ),
@@ -77,13 +79,15 @@ def assignment_detail(request, pk):
     """One union's work on one directive: requirements, progress, and the report back."""
     assignment, acts = assignment_for_user(request, pk)
     report = Report.objects.filter(assignment=assignment).first()
+    requirements = requirements_with_status(assignment, request.user)
     return render(
         request,
         "reports/assignment_detail.html",
         {
             "assignment": assignment,
             "directive": assignment.directive,
-            "requirements": requirements_with_status(assignment, request.user),
+            "requirements": requirements,
+            "addressee": report_addressee(assignment.directive, requirements),
             "report": report,
             "timeliness": report_timeliness_of(assignment),
             "acts": acts,
@@ -221,7 +225,11 @@ def report_edit(request, pk):
         if report is None:
             messages.info(request, _("This union has not submitted its report yet."))
             return redirect("assignment_detail", pk=assignment.pk)
-    requirements = list(assignment.directive.requirements.prefetch_related("expected_figures"))
+    requirements = list(
+        assignment.directive.requirements.select_related(
+            "report_to", "directive__issuer"
+        ).prefetch_related("expected_figures")
+    )
     form = ReportForm(
         request.POST or None, request.FILES or None, report=report, requirements=requirements
     )
@@ -236,6 +244,8 @@ def report_edit(request, pk):
                 files=form.cleaned_data["files"],
                 user=request.user,
             )
+            if "confirm" in request.POST:
+                return redirect("report_submit", pk=assignment.pk)
             if "submit" in request.POST:
                 return submit(request, report)
             messages.success(request, _("The report was saved as a draft."))
@@ -250,6 +260,7 @@ def report_edit(request, pk):
             "timeliness": report_timeliness_of(assignment),
             "form": form,
             "acts": acts,
+            "addressee": report_addressee(assignment.directive, requirements),
             **report_records(report),
             **roll_up_context(assignment, requirements),
         },
@@ -287,9 +298,50 @@ def submit(request, report):
         messages.success(
             request,
             _("The report was submitted to %(union)s.")
-            % {"union": report.assignment.directive.issuer.name},
+            % {"union": report.assignment.directive.report_addressee()},
         )
     return redirect("report_edit", pk=report.assignment_id)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def report_submit(request, pk):
+    """Submitting, confirmed: the page shows what goes to whom and whether it is on time;
+    the POST submits the version that page showed."""
+    assignment = assignment_for_member(request, pk)
+    report = editable_report_or_403(request, assignment)
+    if request.method == "POST":
+        if request.POST.get("version") != str(report.version):
+            messages.error(
+                request,
+                _("The report changed since this page was opened: check it again below."),
+            )
+            return redirect("report_submit", pk=assignment.pk)
+        return submit(request, report)
+    directive = assignment.directive
+    requirements = list(
+        directive.requirements.select_related("report_to", "directive__issuer").order_by(
+            "position", "pk"
+        )
+    )
+    figures = {}
+    for figure in report.figures.all():
+        figures.setdefault(figure.requirement_id, []).append(figure)
+    today = timezone.localdate()
+    return render(
+        request,
+        "reports/report_submit.html",
+        {
+            "assignment": assignment,
+            "directive": directive,
+            "report": report,
+            "addressee": report_addressee(directive, requirements),
+            "late": bool(directive.report_due_on and today > directive.report_due_on),
+            "figure_groups": [(r, figures[r.pk]) for r in requirements if r.pk in figures],
+            "attachments": report.attachments.filter(removed_at__isnull=True),
+            "resubmission": report.state == Report.State.RETURNED,
+        },
+    )
 
 
 @login_required

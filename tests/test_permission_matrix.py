@@ -316,10 +316,28 @@ ROWS = [
         data=lambda w: edited_directive(w.issued),
         writes=False,
     ),
-    Row("directive_issue", "draft", draft, POST_ONLY, post=DRAFT_MANAGERS),
+    # The GET confirms what issuing will do; the POST issues.
+    Row("directive_issue", "draft", draft, DRAFT_MANAGERS_PAGE, post=DRAFT_MANAGERS),
+    Row(
+        # Issued already: its managers are sent back to it, and nothing changes.
+        "directive_issue",
+        "issued",
+        issued,
+        ISSUED_MANAGERS,
+        post=ISSUED_MANAGERS,
+        writes=False,
+    ),
     Row("directive_close", "issued", issued, POST_ONLY, post=ISSUED_MANAGERS),
     Row(
         "directive_forward",
+        "issued",
+        issued,
+        POST_ONLY,
+        post={**ISSUED_MANAGERS, "edu": 403, "edu_admin": 403, "sdu_supervisor": 302},
+    ),
+    Row(
+        # Like forwarding: the supervisors of a recipient with units beneath it.
+        "directive_carry_out",
         "issued",
         issued,
         POST_ONLY,
@@ -477,6 +495,23 @@ ROWS = [
         DRAFT_REPORT_PAGE,
         post=UNIT_WRITE,
         data=lambda w: {"text": "改写后的报告", "version": w.drafting.report.version, "save": ""},
+    ),
+    Row(
+        # The page confirming a submission: the union's members, while it is a draft.
+        "report_submit",
+        "sdu draft",
+        lambda w: {"pk": w.drafting.assignment.pk},
+        UNIT_WRITE_PAGE,
+        post=UNIT_WRITE,
+        data=lambda w: {"version": w.drafting.report.version},
+    ),
+    Row(
+        "report_submit",
+        "sdu submitted",
+        sdu_assignment,
+        {**UNIT_WRITE_PAGE, "sdu_staff": 403, "sdu_supervisor": 403},
+        post={**UNIT_WRITE_PAGE, "sdu_staff": 403, "sdu_supervisor": 403},
+        data=lambda w: {"version": w.sdu.report.version},
     ),
     Row(
         "report_roll_up",

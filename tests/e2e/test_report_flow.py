@@ -66,6 +66,16 @@ def review(page, report, decision, comment=""):
     expect(page.get_by_test_id("review-queue")).to_have_count(0)
 
 
+def confirm_submission(page, report_url, text):
+    """报送 saves the draft and shows what goes to whom; 确认报送 submits it."""
+    page.get_by_test_id("report-form").locator("button[name=confirm]").click()
+    expect(page).to_have_url(re.compile(r"/assignments/\d+/report/submit/$"))
+    expect(page.get_by_test_id("submit-summary")).to_contain_text("山东省教育工会")
+    expect(page.get_by_test_id("submit-text")).to_contain_text(text)
+    page.get_by_role("button", name="确认报送").click()
+    expect(page).to_have_url(report_url)
+
+
 def test_progress_report_return_and_accept(
     page, log_in, tree, people, edu_directive, settings, tmp_path
 ):
@@ -114,8 +124,7 @@ def test_progress_report_return_and_accept(
     report_state(page, "draft")
     form = page.get_by_test_id("report-form")
     form.locator("textarea[name=text]").fill(FIRST_TEXT)
-    form.locator("button[name=submit]").click()
-    expect(page).to_have_url(report_url)
+    confirm_submission(page, report_url, FIRST_TEXT)
     report_state(page, "submitted")
     expect(page.get_by_test_id("report-form")).to_have_count(0)
     expect(page.get_by_test_id("submissions")).to_contain_text(FIRST_TEXT)
@@ -137,8 +146,7 @@ def test_progress_report_return_and_accept(
     form = page.get_by_test_id("report-form")
     expect(form.locator("textarea[name=text]")).to_have_value(FIRST_TEXT)
     form.locator("textarea[name=text]").fill(SECOND_TEXT)
-    form.locator("button[name=submit]").click()
-    expect(page).to_have_url(report_url)
+    confirm_submission(page, report_url, SECOND_TEXT)
     report_state(page, "submitted")
     expect(page.get_by_test_id("returned-comment")).to_have_count(0)
     log_out(page)

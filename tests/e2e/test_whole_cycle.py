@@ -150,6 +150,23 @@ def dashboard_row(page, name):
     return page.get_by_test_id("dashboard-rows").locator("tr", has_text=name)
 
 
+def issue(page):
+    """印发 shows how many units the directive reaches; 确认印发 issues it."""
+    page.get_by_role("link", name="印发", exact=True).click()
+    expect(page).to_have_url(re.compile(r"/directives/\d+/issue/$"))
+    expect(page.get_by_test_id("recipient-count")).to_contain_text("个单位")
+    page.get_by_role("button", name="确认印发").click()
+    expect(page).to_have_url(re.compile(r"/directives/\d+/$"))
+    expect(page.get_by_role("link", name="印发", exact=True)).to_have_count(0)
+
+
+def confirm_submission(page):
+    """报送 shows to whom the report goes and what it says; 确认报送 submits it."""
+    expect(page).to_have_url(re.compile(r"/report/submit/$"))
+    expect(page.get_by_test_id("submit-summary")).to_contain_text("山东省教育工会")
+    page.get_by_role("button", name="确认报送").click()
+
+
 def test_a_directive_goes_down_and_its_report_comes_back(
     page, log_in, tree, people, clock, offsite_requests, tmp_path
 ):
@@ -195,8 +212,7 @@ def test_a_directive_goes_down_and_its_report_comes_back(
     page.check("input[name=recipient_mode][value=children]")
     page.get_by_test_id("directive-form").get_by_role("button", name="保存草稿").click()
     expect(page).to_have_url(re.compile(r"/directives/\d+/$"))
-    page.locator("form[action$='/issue/']").get_by_role("button").click()
-    expect(page.locator("form[action$='/issue/']")).to_have_count(0)
+    issue(page)
     requirements = page.get_by_test_id("requirements")
     expect(requirements).to_contain_text(STUDY)
     expect(requirements).to_contain_text("组织学习场次")
@@ -224,8 +240,7 @@ def test_a_directive_goes_down_and_its_report_comes_back(
     expect(page.locator("#id_requirements-0-title")).to_have_value(STUDY)
     page.get_by_test_id("directive-form").get_by_role("button", name="保存草稿").click()
     expect(page).to_have_url(re.compile(r"/directives/\d+/$"))
-    page.locator("form[action$='/issue/']").get_by_role("button").click()
-    expect(page.locator("form[action$='/issue/']")).to_have_count(0)
+    issue(page)
     expect(page.get_by_test_id("chain")).to_contain_text("山东省教育工会")
     expect(page.get_by_test_id("recipients")).to_contain_text("文学院分工会")
     log_out(page)
@@ -261,6 +276,7 @@ def test_a_directive_goes_down_and_its_report_comes_back(
     form.locator("input[name$=_study_sessions]").fill("3")
     form.locator("input[name$=_participants]").fill("126")
     form.get_by_role("button", name="报送", exact=True).click()
+    confirm_submission(page)
     report_state(page, "submitted")
     expect(page.get_by_test_id("submissions")).to_contain_text("第1版")
     page.get_by_role("link", name=re.compile("山东大学工会 · ")).click()
@@ -294,6 +310,7 @@ def test_a_directive_goes_down_and_its_report_comes_back(
     expect(form.locator("textarea[name=text]")).to_have_value(FIRST_TEXT)
     form.locator("textarea[name=text]").fill(SECOND_TEXT)
     form.get_by_role("button", name="报送", exact=True).click()
+    confirm_submission(page)
     report_state(page, "submitted")
     expect(page.get_by_test_id("returned-comment")).to_have_count(0)
     expect(page.get_by_test_id("submissions")).to_contain_text("第2版")
