@@ -177,29 +177,39 @@ def test_no_page_has_a_serious_accessibility_violation(request, viewport, axe_re
 
 
 def test_the_keyboard_focus_is_always_visible(page, log_in, tree, people, edu_directive):
-    """Tab through the task list: every element that takes the focus shows it, by an
-    outline or a ring (box-shadow) it has only when focused."""
+    """Tab through the task list and the progress form: the first stop is a visible link
+    to the content, and every element that takes the focus shows it, by an outline or a
+    ring (box-shadow)."""
+    assignment = edu_directive.assignments.get(recipient=tree.sdu)
+    study = edu_directive.requirements.get(position=1)
     log_in(page, "sdu_staff")
-    expect(page).to_have_url(re.compile(r"/tasks/$"))
-    page.locator("body").focus()
-    unseen = []
-    stops = 0
-    for _ in range(40):
+    for url in (reverse("tasks"), reverse("entry_add", args=[assignment.pk, study.pk])):
+        page.goto(url)
         page.keyboard.press("Tab")
-        shown = page.evaluate(
-            """() => {
-                const element = document.activeElement;
-                if (!element || element === document.body) return null;
-                const style = getComputedStyle(element);
-                const outline = style.outlineStyle !== "none" && parseFloat(style.outlineWidth) > 0;
-                const ring = style.boxShadow && style.boxShadow !== "none";
-                return {shown: outline || ring, what: element.outerHTML.slice(0, 120)};
-            }"""
-        )
-        if shown is None:
-            break
-        stops += 1
-        if not shown["shown"]:
-            unseen.append(shown["what"])
-    assert stops >= 5
-    assert not unseen, "The focus does not show on:\n  " + "\n  ".join(unseen)
+        skip = page.get_by_role("link", name="跳到正文")
+        expect(skip).to_be_focused()
+        expect(skip).to_be_visible()
+        assert skip.bounding_box()["width"] > 20
+        skip.press("Enter")
+        expect(page).to_have_url(re.compile(r"#gq-main$"))
+        page.goto(url)
+        unseen, stops = [], 0
+        for _ in range(40):
+            page.keyboard.press("Tab")
+            shown = page.evaluate(
+                """() => {
+                    const element = document.activeElement;
+                    if (!element || element === document.body) return null;
+                    const style = getComputedStyle(element);
+                    const outline = style.outlineStyle !== "none" && parseFloat(style.outlineWidth) > 0;
+                    const ring = style.boxShadow && style.boxShadow !== "none";
+                    return {shown: outline || ring, what: element.outerHTML.slice(0, 120)};
+                }"""
+            )
+            if shown is None:
+                break
+            stops += 1
+            if not shown["shown"]:
+                unseen.append(shown["what"])
+        assert stops >= 5, url
+        assert not unseen, f"On {url} the focus does not show on:\n  " + "\n  ".join(unseen)
