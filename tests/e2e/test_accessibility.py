@@ -213,3 +213,28 @@ def test_the_keyboard_focus_is_always_visible(page, log_in, tree, people, edu_di
                 unseen.append(shown["what"])
         assert stops >= 5, url
         assert not unseen, f"On {url} the focus does not show on:\n  " + "\n  ".join(unseen)
+
+
+def test_pages_that_answer_a_mistake_have_no_serious_violation(
+    page, axe_ready, log_in, tree, people, edu_directive
+):
+    """A refused log-in, a directive form sent empty, and a page that does not exist."""
+    page.context.add_init_script(path=str(axe_ready))
+    problems = []
+    page.goto(reverse("login"))
+    page.fill("#id_username", "edu")
+    page.fill("#id_password", "not-the-password")
+    page.locator("form:has(#id_password) button[type=submit]").click()
+    expect(page.locator(".alert-danger, .invalid-feedback, .errorlist").first).to_be_visible()
+    problems.extend(describe("login, refused", axe_violations(page)))
+
+    log_in(page, "edu")
+    page.goto(reverse("directive_create"))
+    page.get_by_test_id("directive-form").locator("button[type=submit]").first.click()
+    expect(page.locator(".invalid-feedback").first).to_be_visible()
+    problems.extend(describe("directive form, sent empty", axe_violations(page)))
+
+    response = page.goto("/directives/999999/")
+    assert response.status == 404
+    problems.extend(describe("404", axe_violations(page)))
+    assert not problems, "axe-core found:\n" + "\n".join(problems)
