@@ -238,3 +238,12 @@ def test_pages_that_answer_a_mistake_have_no_serious_violation(
     assert response.status == 404
     problems.extend(describe("404", axe_violations(page)))
     assert not problems, "axe-core found:\n" + "\n".join(problems)
+
+
+def test_the_dashboard_charts_are_named_images(page, log_in, tree, people, edu_directive):
+    """A screen reader skips a bare canvas; each chart is an image named by its heading,
+    and the table of unions beneath holds the same numbers."""
+    log_in(page, "edu")
+    page.goto(reverse("dashboard", args=[edu_directive.pk]))
+    for name in ("各单位完成率", "进度变化", "状态分布"):
+        expect(page.get_by_role("img", name=name)).to_be_visible()
