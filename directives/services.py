@@ -116,7 +116,7 @@ def directive_forward(*, directive, union, user):
         copy.place_in_chain()
     Requirement.objects.bulk_update(copies, ["origin", "lineage"])
     ExpectedFigure.objects.bulk_create(
-        ExpectedFigure(requirement=copy, figure=figure.figure)
+        ExpectedFigure(requirement=copy, figure_id=figure.figure_id, target=figure.target)
         for source, copy in zip(sources, copies, strict=True)
         for figure in source.expected_figures.all()
     )

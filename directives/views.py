@@ -24,7 +24,7 @@ from .access import (
     visible_directives,
 )
 from .forms import AttachmentForm, DirectiveForm, RequirementFormSet
-from .models import Assignment, Directive
+from .models import Assignment, CatalogueFigure, Directive
 from .paging import page_of
 from .uploads import file_response
 
@@ -102,7 +102,7 @@ def directive_detail(request, pk):
         "directives/directive_detail.html",
         {
             "directive": directive,
-            "requirements": directive.requirements.prefetch_related("expected_figures"),
+            "requirements": directive.requirements.with_figures(),
             "attachments": directive.attachments.all(),
             "chain": [(d, d.pk in visible_chain) for d in chain],
             "forwards": visible.filter(parent=directive).select_related("issuer"),
@@ -124,7 +124,12 @@ def directive_detail(request, pk):
 def directive_form(request, directive, *, issuer):
     """The one form for a directive with its requirements and recipients, new or draft."""
     form = DirectiveForm(request.POST or None, instance=directive, issuer=issuer)
-    formset = RequirementFormSet(request.POST or None, instance=directive, prefix="requirements")
+    formset = RequirementFormSet(
+        request.POST or None,
+        instance=directive,
+        prefix="requirements",
+        form_kwargs={"catalogue": list(CatalogueFigure.objects.usable_in(directive))},
+    )
     valid = request.method == "POST" and form.is_valid() and formset.is_valid()
     if valid and form.lock_for_save():
         with transaction.atomic():

@@ -23,7 +23,7 @@ from directives.access import (
 )
 from directives.models import Assignment, Directive, Union
 
-from .models import Evidence, ProgressEntry, Report, ReportAttachment
+from .models import Evidence, ProgressEntry, Report, ReportAttachment, named_figures
 
 # --- Assignments: one union's work on one directive -----------------------------------------
 
@@ -72,7 +72,7 @@ def entry_for_user(request, pk):
     entry = get_object_or_404(
         ProgressEntry.objects.filter(assignment__in=visible_assignments(request.user))
         .select_related("assignment__directive__issuer", "assignment__recipient", "requirement")
-        .prefetch_related("figures", "evidence"),
+        .prefetch_related(named_figures(), "evidence"),
         pk=pk,
     )
     return entry, may_act_for(request.user, entry.assignment)

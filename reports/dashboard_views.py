@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
@@ -50,7 +51,7 @@ def chart_data(dashboard, rows, total):
     running, timeline = 0, []
     for day in sorted(days):
         running += done_on.get(day, 0)
-        timeline.append({"x": day.isoformat(), "y": running})
+        timeline.append({"x": day.isoformat(), "label": date_format(day), "y": running})
     statuses = [(s, s.label) for s in REQUIREMENT_STATUSES]
     counts = total.counts
     return {
@@ -90,6 +91,7 @@ def directive_dashboard(request, pk):
             "breadcrumbs": breadcrumbs(dashboard.top, node),
             "form": form,
             "page": page_of(request, shown, size=100),
+            "not_sent": dashboard.not_sent,
             "total": total,
             "figures": dashboard.expected_figures,
             "matches": Union.objects.below(node)

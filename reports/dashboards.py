@@ -39,6 +39,7 @@ from .models import (
     ReportTimeliness,
     RequirementProgress,
     RequirementStatus,
+    named_figures,
     report_timeliness_q,
     requirement_status_q,
     with_report_due,
@@ -220,13 +221,14 @@ class Dashboard:
         self.node = node
         self.top = top or node  # the highest union the viewer may climb to
         self.today = today or timezone.localdate()
-        requirements = directive.requirements.prefetch_related("expected_figures")
+        requirements = directive.requirements.with_figures()
         if kind:
             requirements = requirements.filter(kind=kind)
         self.requirements = list(requirements)
         self.by_pk = {r.pk: r for r in self.requirements}
         self.origins = list({r.origin_id for r in self.requirements})
         self.key_length = (node.depth + 1) * Union.steplen
+        self.not_sent = []  # children whose subtree was not sent the directive, by `rows`
 
     @property
     def expected_figures(self):
@@ -293,7 +295,9 @@ class Dashboard:
         return Union.objects.filter(pk__in=Subquery(grouped.values("union_ref")))
 
     def rows(self):
-        """The node's own row first (when it received the directive), then its children."""
+        """The node's own row first (when it received the directive), then its children
+        whose subtree received it; the children that received nothing are left in
+        `not_sent`, neither listed nor counted."""
         children = list(Union.objects.children_of(self.node))
         rows = {child.path: Row(union=child) for child in children}
         rows[self.node.path] = Row(union=self.node, own=True)
@@ -338,7 +342,9 @@ class Dashboard:
             row.reports = dict(zip(states, reports, strict=True))
 
         own = rows.pop(self.node.path)
-        return ([own] if own.assigned else []) + [rows[child.path] for child in children]
+        self.not_sent = [child for child in children if not rows[child.path].assigned]
+        sent = [rows[child.path] for child in children if rows[child.path].assigned]
+        return ([own] if own.assigned else []) + sent
 
     @staticmethod
     def total(rows):
@@ -388,7 +394,7 @@ class Dashboard:
         )
         return (
             entries.select_related("requirement", "author", "assignment__recipient")
-            .prefetch_related("figures")
+            .prefetch_related(named_figures())
             .order_by("-occurred_on", "-pk")
         )
 

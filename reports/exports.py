@@ -52,13 +52,18 @@ def entries_table(user, entries=None):
     values = entries.prefetch_related(None).values_list(
         "pk", *ENTRY_COLUMNS, "author__username", "figures__figure", "figures__value"
     )
-    codes = Figure.values
+    standard, others = Figure.values, resource.figure_codes[len(Figure.values) :]
 
     def rows():
         for _pk, lines in groupby(values.iterator(chunk_size=CHUNK), key=itemgetter(0)):
             first, *more = lines
             numbers = {line[-2]: line[-1] for line in (first, *more)}
-            yield [*first[1:-3], *(numbers.get(code) for code in codes), first[-3] or ""]
+            yield [
+                *first[1:-3],
+                *(numbers.get(code) for code in standard),
+                first[-3] or "",
+                *(numbers.get(code) for code in others),
+            ]
 
     return Table(
         name=_("Progress entries"),
@@ -80,7 +85,8 @@ def matrix_table(dashboard):
         .values_list("union_ref", "above", "status")
     }
     figure_columns = [
-        (requirement, figure.figure) for requirement, figure in dashboard.expected_figures
+        (requirement, figure.figure_id, figure.label)
+        for requirement, figure in dashboard.expected_figures
     ]
     totals = {
         (union, above, figure): total
@@ -107,7 +113,7 @@ def matrix_table(dashboard):
                 else "",
                 *(str(labels.get(statuses.get((union, r.pk)), "")) for r in requirements),
                 str(report_labels.get(assignment.report_timeliness, "")),
-                *(totals.get((union, r.pk, code), 0) for r, code in figure_columns),
+                *(totals.get((union, r.pk, code), 0) for r, code, _label in figure_columns),
             ]
 
     return Table(
@@ -120,7 +126,7 @@ def matrix_table(dashboard):
             _("Forwarded?"),
             *(r.title for r in requirements),
             _("Report"),
-            *(f"{r.title} · {Figure(code).label}" for r, code in figure_columns),
+            *(f"{r.title} · {label}" for r, _code, label in figure_columns),
         ],
         rows=rows(),
         count=assignments.count(),

@@ -7,11 +7,12 @@ The formats are documented in docs/spreadsheets.md.
 """
 
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from import_export.fields import Field
 
-from directives.models import Figure
+from directives.models import CatalogueFigure, Figure
 from directives.spreadsheets.cells import (
     ChoiceWidget,
     DateTimeWidget,
@@ -160,9 +161,19 @@ class ProgressEntryResource(AssignmentRowsResource):
 
     def __init__(self, user=None, **kwargs):
         super().__init__(user=user, **kwargs)
-        # One column for each figure, headed by its name.
+        # One column for each figure, headed by its name: the ten standard ones where they
+        # always were, then (after the author) the others of the catalogue and those the
+        # directives in scope added for themselves.
         self.headers = dict(self.headers)
-        for code, label in Figure.choices:
+        cascades = self.assignments().values("directive__origin")
+        others = (
+            CatalogueFigure.objects.exclude(code__in=Figure.values)
+            .filter(Q(directive=None) | Q(directive__origin__in=cascades))
+            .order_by("directive", "position", "pk")
+        )
+        figures = [*Figure.choices, *((f.code, f.name) for f in others)]
+        self.figure_codes = [code for code, _label in figures]
+        for code, label in figures:
             self.fields[f"figure_{code}"] = figure_column(code)
             self.headers[f"figure_{code}"] = label
 
@@ -193,13 +204,13 @@ class ProgressEntryResource(AssignmentRowsResource):
 
     def after_init_instance(self, instance, new, row, **kwargs):
         values = {} if new else instance.figure_values
-        for code in Figure.values:
+        for code in self.figure_codes:
             setattr(instance, f"figure_{code}", values.get(code))
 
     def problems(self, entry):
         problems = self.write_problems(entry.assignment)
         expected = entry.requirement.figure_codes
-        for code in Figure.values:
+        for code in self.figure_codes:
             if getattr(entry, f"figure_{code}") is not None and code not in expected:
                 problems[f"figure_{code}"] = _(
                     "Requirement %(position)s does not ask for this figure."
@@ -209,7 +220,7 @@ class ProgressEntryResource(AssignmentRowsResource):
     def do_instance_save(self, instance, is_create):
         progress_entry_save(
             entry=instance,
-            figures={code: getattr(instance, f"figure_{code}") for code in Figure.values},
+            figures={code: getattr(instance, f"figure_{code}") for code in self.figure_codes},
             files=(),
             user=self.user,
         )

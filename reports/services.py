@@ -269,7 +269,7 @@ class RollUp:
             (
                 requirement,
                 [
-                    (figure, self.figures.get((requirement.pk, figure.figure), 0))
+                    (figure, self.figures.get((requirement.pk, figure.figure_id), 0))
                     for figure in requirement.expected_figures.all()
                 ],
                 self.excerpts.get(requirement.pk, []),
@@ -314,7 +314,7 @@ def roll_up(assignment):
         requirement__in=list(origin), assignment__recipient__in=subtree
     )
     result = RollUp()
-    expected = {(r.pk, f.figure) for r in requirements for f in r.expected_figures.all()}
+    expected = {(r.pk, f.figure_id) for r in requirements for f in r.expected_figures.all()}
     totals = (
         EntryFigure.objects.filter(entry__in=entries)
         .values_list("entry__requirement", "figure")
@@ -359,13 +359,13 @@ def report_fill_from_roll_up(*, report):
         raise WorkflowError(_("A submitted or accepted report cannot be changed."))
     assignment = report.assignment
     summary = roll_up(assignment)
-    requirements = list(assignment.directive.requirements.prefetch_related("expected_figures"))
+    requirements = list(assignment.directive.requirements.with_figures())
     rows = summary.rows(requirements)
     text = render_to_string(
         "reports/roll_up.txt", {"assignment": assignment, "summary": summary, "rows": rows}
     )
     figures = {
-        (requirement.pk, figure.figure): total
+        (requirement.pk, figure.figure_id): total
         for requirement, totals, _excerpts in rows
         for figure, total in totals
     }

@@ -50,7 +50,7 @@ def requirements_with_status(assignment):
         assignment=assignment, requirement=OuterRef("pk")
     ).annotate(status=requirement_status_case(timezone.localdate()))
     requirements = list(
-        assignment.directive.requirements.prefetch_related("expected_figures").annotate(
+        assignment.directive.requirements.with_figures().annotate(
             done=Exists(
                 Completion.objects.filter(assignment=assignment, requirement=OuterRef("pk"))
             ),
@@ -186,7 +186,7 @@ def report_edit(request, pk):
         if report is None:
             messages.info(request, _("This union has not submitted its report yet."))
             return redirect("assignment_detail", pk=assignment.pk)
-    requirements = list(assignment.directive.requirements.prefetch_related("expected_figures"))
+    requirements = list(assignment.directive.requirements.with_figures())
     form = ReportForm(
         request.POST or None, request.FILES or None, report=report, requirements=requirements
     )

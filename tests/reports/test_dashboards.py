@@ -199,9 +199,9 @@ def test_progress_over_time_counts_units_done_as_the_cards_do(cascade, people, l
     # unit done with study: three, as on the cards; then Qingdao's publicity on 10-03.
     points = response.context["charts"]["timeline"]["points"]
     assert points == [
-        {"x": "2015-09-20", "y": 3},
-        {"x": "2015-10-03", "y": 4},
-        {"x": "2015-11-10", "y": 4},
+        {"x": "2015-09-20", "label": "2015年9月20日", "y": 3},
+        {"x": "2015-10-03", "label": "2015年10月3日", "y": 4},
+        {"x": "2015-11-10", "label": "2015年11月10日", "y": 4},
     ]
     assert response.context["total"].counts.done == 4
 
