@@ -239,7 +239,7 @@ class CatalogueFigure(models.Model):
 
     class Meta:
         verbose_name = _("figure")
-        verbose_name_plural = _("figures")
+        verbose_name_plural = _("catalogue of figures")
         ordering = ["position", "pk"]
         constraints = [
             models.UniqueConstraint(

@@ -80,6 +80,9 @@ def directive_dashboard(request, pk):
     rows = dashboard.rows()
     total = Dashboard.total(rows)
     shown = [row for row in rows if form.keep(row)]
+    figures = dashboard.expected_figures
+    for row in [*shown, total]:
+        row.cells = row.figure_cells(figures)
     query = (form.value("q") or "").strip()
     return render(
         request,
@@ -93,7 +96,7 @@ def directive_dashboard(request, pk):
             "page": page_of(request, shown, size=100),
             "not_sent": dashboard.not_sent,
             "total": total,
-            "figures": dashboard.expected_figures,
+            "figures": figures,
             "matches": Union.objects.below(node)
             .filter(Q(name__contains=query) | Q(short_name__contains=query))
             .exclude(depth=node.depth + 1)[:20]

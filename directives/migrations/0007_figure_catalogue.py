@@ -77,7 +77,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 "verbose_name": "figure",
-                "verbose_name_plural": "figures",
+                "verbose_name_plural": "catalogue of figures",
                 "ordering": ["position", "pk"],
             },
         ),
@@ -139,7 +139,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 "verbose_name": "historical figure",
-                "verbose_name_plural": "historical figures",
+                "verbose_name_plural": "historical catalogue of figures",
                 "ordering": ("-history_date", "-history_id"),
                 "get_latest_by": ("history_date", "history_id"),
             },
