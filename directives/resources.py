@@ -404,7 +404,8 @@ class RequirementResource(SpreadsheetResource):
         return (
             queryset.filter(directive__in=directives)
             .select_related("directive__issuer")
-            .with_figures()
+            # A lookup by name: the export may scope the queryset twice.
+            .prefetch_related("expected_figures__figure")
             .order_by("directive__issuer__path", "directive__number", "position", "pk")
         )
 
