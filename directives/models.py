@@ -551,9 +551,11 @@ class ExpectedFigure(models.Model):
     requirement = models.ForeignKey(
         Requirement, on_delete=models.CASCADE, related_name="expected_figures"
     )
+    # RESTRICT, not PROTECT: a figure some requirement asks for stays, but a directive's
+    # own figures go with the directive, its requirements with them.
     figure = models.ForeignKey(
         CatalogueFigure,
-        on_delete=models.PROTECT,
+        on_delete=models.RESTRICT,
         to_field="code",
         db_column="figure",
         related_name="+",

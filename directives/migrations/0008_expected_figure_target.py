@@ -27,7 +27,7 @@ class Migration(migrations.Migration):
             name="figure",
             field=models.ForeignKey(
                 db_column="figure",
-                on_delete=django.db.models.deletion.PROTECT,
+                on_delete=django.db.models.deletion.RESTRICT,
                 related_name="+",
                 to="directives.cataloguefigure",
                 to_field="code",

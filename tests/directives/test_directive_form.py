@@ -2,11 +2,12 @@ import datetime
 
 import pytest
 from django.core.management import call_command
+from django.db.models import RestrictedError
 from django.urls import reverse
 
 from directives.models import CatalogueFigure, Directive, Figure, Membership, Requirement
 from directives.services import directive_forward
-from tests.conftest import make_user
+from tests.conftest import make_directive, make_user
 
 
 def requirement_rows(*rows, initial=0):
@@ -375,3 +376,16 @@ def test_the_standard_figures_come_back_when_missing(db):
     call_command("migrate", verbosity=0)
     assert CatalogueFigure.objects.get(code=Figure.MEASURES).name == "制定措施条数"
     assert CatalogueFigure.objects.shared().count() == 10
+
+
+def test_a_directives_own_figures_go_with_it_and_shared_ones_in_use_stay(tree, people):
+    directive = make_directive(tree.edu, user=people.edu)
+    requirement = directive.requirements.first()
+    own = CatalogueFigure.objects.own_for(directive, "覆盖职工人数")
+    shared = CatalogueFigure.objects.create(code="workers_covered", name="职工覆盖面")
+    requirement.set_figures([Figure.PARTICIPANTS, own.code, shared.code])
+    with pytest.raises(RestrictedError):
+        shared.delete()
+    directive.delete()
+    assert not CatalogueFigure.objects.filter(pk=own.pk).exists()
+    assert CatalogueFigure.objects.filter(pk=shared.pk).exists()
