@@ -528,12 +528,14 @@ class Requirement(models.Model):
 
     @transaction.atomic
     def set_figures(self, codes, targets=None):
-        """Ask for the figures of these codes, with a target per unit where `targets`
-        (code → number or None) gives one; drop the others."""
-        targets = targets or {}
+        """Ask for the figures of these codes and drop the others. `targets` (code → number
+        or None) sets each one's target per unit; without it, the targets stay as they were
+        (a spreadsheet of requirements names figures, not targets)."""
         codes = list(dict.fromkeys(str(code) for code in codes))
         self.expected_figures.exclude(figure__in=codes).delete()
         existing = {f.figure_id: f for f in self.expected_figures.all()}
+        if targets is None:
+            targets = {code: expected.target for code, expected in existing.items()}
         for code, expected in existing.items():
             if expected.target != targets.get(code):
                 expected.target = targets.get(code)
