@@ -3,14 +3,18 @@ from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
-def standard_figures_ensure(sender, using="default", **kwargs):
-    sender.get_model("CatalogueFigure").objects.using(using).ensure_standard()
-
-
 class DirectivesConfig(AppConfig):
     name = "directives"
     verbose_name = _("Directives")
 
     def ready(self):
-        # After every migrate and every flush (tests that empty the database included).
-        post_migrate.connect(standard_figures_ensure, sender=self)
+        # The app's wiring, once every model is loaded: after every migrate and every flush
+        # (tests that empty the database included), the ten standard figures are there.
+        from .services import standard_figures_ensure
+
+        def ensure_standard_figures(sender, using="default", **kwargs):
+            standard_figures_ensure(using=using)
+
+        post_migrate.connect(
+            ensure_standard_figures, sender=self, dispatch_uid="directives.standard_figures"
+        )

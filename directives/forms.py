@@ -5,7 +5,8 @@ from django.core.exceptions import NON_FIELD_ERRORS
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from .models import CatalogueFigure, Directive, DirectiveAttachment, Requirement, Union
+from .models import Directive, DirectiveAttachment, Requirement, Union
+from .services import figure_for_directive
 from .uploads import ACCEPT_ATTRIBUTE, display_name, validate_upload
 
 CONFLICT_MESSAGE = _(
@@ -237,7 +238,7 @@ class BaseRequirementFormSet(forms.BaseInlineFormSet):
             form.instance.position = position
             form.instance.save()
             added = [
-                CatalogueFigure.objects.own_for(self.instance, name).code
+                figure_for_directive(directive=self.instance, name=name).code
                 for name in form.new_figure_names()
             ]
             form.instance.set_figures(

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models, transaction
 from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q, Subquery
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
@@ -173,32 +173,10 @@ def figure_label(code, name=None):
 
 
 class CatalogueFigureQuerySet(models.QuerySet):
-    def ensure_standard(self):
-        """Put back any of the ten standard figures missing from the catalogue (a flushed
-        database, a restore from an older backup): code holds them stable, not data."""
-        present = set(self.filter(code__in=Figure.values).values_list("code", flat=True))
-        with translation.override("zh-hans"):
-            self.bulk_create(
-                CatalogueFigure(code=code, name=str(label), position=position)
-                for position, (code, label) in enumerate(Figure.choices, start=1)
-                if code not in present
-            )
-
     def shared(self):
         """The catalogue every directive may ask for: the standard figures and those
         administrators added."""
         return self.filter(directive=None)
-
-    def own_for(self, directive, name):
-        """The figure called `name` for the directive: the shared one of that name, else
-        the directive's own, added if it has none."""
-        name = name.strip()[: CatalogueFigure._meta.get_field("name").max_length]
-        found = self.usable_in(directive).filter(name=name).first()
-        if found is not None:
-            return found
-        return self.create(
-            directive=directive, name=name, code=f"d{directive.pk}_{uuid.uuid4().hex[:8]}"
-        )
 
     def usable_in(self, directive):
         """The shared catalogue and the figures added for this directive or for one it

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
 from .access import membership_of
-from .models import Assignment, Directive, ExpectedFigure, Requirement
+from .models import Assignment, CatalogueFigure, Directive, ExpectedFigure, Figure, Requirement
 from .signals import directive_issued
 
 
@@ -122,6 +122,34 @@ def directive_forward(*, directive, union, user):
     )
     directive_set_recipients(directive=forward, mode=forward.recipient_mode)
     return forward
+
+
+# --- The catalogue of figures ------------------------------------------------------------
+
+
+def standard_figures_ensure(*, using="default"):
+    """Put back any of the ten standard figures missing from the catalogue (a flushed
+    database, a restore from an older backup): code holds them stable, not data."""
+    figures = CatalogueFigure.objects.using(using)
+    present = set(figures.filter(code__in=Figure.values).values_list("code", flat=True))
+    with translation.override("zh-hans"):
+        figures.bulk_create(
+            CatalogueFigure(code=code, name=str(label), position=position)
+            for position, (code, label) in enumerate(Figure.choices, start=1)
+            if code not in present
+        )
+
+
+def figure_for_directive(*, directive, name):
+    """The figure called `name` that the directive may ask for: the shared one of that
+    name, else the directive's own, added if it has none."""
+    name = name.strip()[: CatalogueFigure._meta.get_field("name").max_length]
+    found = CatalogueFigure.objects.usable_in(directive).filter(name=name).first()
+    if found is not None:
+        return found
+    return CatalogueFigure.objects.create(
+        directive=directive, name=name, code=f"d{directive.pk}_{secrets.token_hex(4)}"
+    )
 
 
 # --- Accounts ------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from django.db.models import RestrictedError
 from django.urls import reverse
 
 from directives.models import CatalogueFigure, Directive, Figure, Membership, Requirement
-from directives.services import directive_forward
+from directives.services import directive_forward, figure_for_directive
 from tests.conftest import make_directive, make_user
 
 
@@ -381,7 +381,7 @@ def test_the_standard_figures_come_back_when_missing(db):
 def test_a_directives_own_figures_go_with_it_and_shared_ones_in_use_stay(tree, people):
     directive = make_directive(tree.edu, user=people.edu)
     requirement = directive.requirements.first()
-    own = CatalogueFigure.objects.own_for(directive, "覆盖职工人数")
+    own = figure_for_directive(directive=directive, name="覆盖职工人数")
     shared = CatalogueFigure.objects.create(code="workers_covered", name="职工覆盖面")
     requirement.set_figures([Figure.PARTICIPANTS, own.code, shared.code])
     with pytest.raises(RestrictedError):

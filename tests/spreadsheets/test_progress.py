@@ -4,7 +4,8 @@ import datetime
 
 from django.utils import translation
 
-from directives.models import CatalogueFigure, Directive, Figure
+from directives.models import Directive, Figure
+from directives.services import figure_for_directive
 from reports.exports import entries_table
 from reports.models import EntryFigure, ProgressEntry, Report
 from reports.resources import ProgressEntryResource, ReportResource
@@ -222,7 +223,7 @@ def test_a_directives_own_figure_imports_and_exports_after_the_standard_columns(
     edu_directive, people
 ):
     study = edu_directive.requirements.get(position=1)
-    covered = CatalogueFigure.objects.own_for(edu_directive, "覆盖职工人数")
+    covered = figure_for_directive(directive=edu_directive, name="覆盖职工人数")
     study.set_figures([*study.figure_codes, covered.code], targets={covered.code: 500})
     rows = [["SD-EDU", NUMBER, "SDU", 1, "2015-10-08", "全校覆盖", 1, 80, 640]]
 

@@ -20,7 +20,6 @@ from django.utils.translation import ngettext
 from directives import services
 from directives.models import (
     Assignment,
-    CatalogueFigure,
     Directive,
     ExpectedFigure,
     Figure,
@@ -320,7 +319,7 @@ def fill_draft(directive, spec, parent):
         for item in figures:
             code, target = item if isinstance(item, tuple) else (item, None)
             if code not in Figure.values:
-                code = CatalogueFigure.objects.own_for(directive, code).code
+                code = services.figure_for_directive(directive=directive, name=code).code
             codes.append(code)
             targets[code] = target
         requirement.set_figures(codes, targets=targets)
