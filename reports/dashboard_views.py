@@ -97,8 +97,10 @@ def directive_dashboard(request, pk):
             "not_sent": dashboard.not_sent,
             "total": total,
             "figures": figures,
+            # Further down, only unions the cascade reached: the others are not counted.
             "matches": Union.objects.below(node)
             .filter(Q(name__contains=query) | Q(short_name__contains=query))
+            .filter(pk__in=dashboard.assignments().values("recipient"))
             .exclude(depth=node.depth + 1)[:20]
             if query
             else [],

@@ -247,6 +247,8 @@ def test_filters_narrow_the_rows(cascade, people, login, tree):
     found = client.get(url, {"q": "文学院"})
     assert list(rows_of(found)) == []
     assert [u.name for u in found.context["matches"]] == ["文学院分工会"]
+    # Qingdao sent its units nothing: a name found beneath it is no way down.
+    assert list(client.get(url, {"q": "第二中学"}).context["matches"]) == []
 
 
 @pytest.mark.parametrize(
