@@ -7,6 +7,7 @@ gqtrack/admin_site.py). Nobody else gets anything from these pages. Directives a
 assignments are for superusers only.
 """
 
+import secrets
 from base64 import b64encode
 from hashlib import sha256
 
@@ -561,6 +562,22 @@ class CatalogueFigureAdmin(HistoryAdmin):
     def get_readonly_fields(self, request, obj=None):
         # Files and stored rows name a figure by its code: it is fixed once the figure exists.
         return ["code"] if obj is not None else []
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if "code" in form.base_fields:
+            # An office need not invent one: left empty, the figure gets one of its own.
+            form.base_fields["code"].required = False
+            form.base_fields["code"].help_text = _(
+                "Optional: the column figure_<code> of progress files; lower-case letters, "
+                "digits and underscores. Left empty, one is made up."
+            )
+        return form
+
+    def save_model(self, request, obj, form, change):
+        if not obj.code:
+            obj.code = f"f_{secrets.token_hex(4)}"
+        super().save_model(request, obj, form, change)
 
     def may_administer(self, request):
         return request.user.is_superuser or administered_union(request.user) is not None

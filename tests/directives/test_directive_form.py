@@ -358,6 +358,14 @@ def test_a_figure_the_admin_adds_is_offered_to_every_issuer(login, people, tree,
     )
     assert response.status_code == 302
     assert CatalogueFigure.objects.shared().filter(code="workers_covered").exists()
+    # An office need not invent a code.
+    response = client.post(
+        reverse("admin:directives_cataloguefigure_add"),
+        {"name": "发放学习资料份数", "code": "", "position": "21"},
+    )
+    assert response.status_code == 302
+    handed_out = CatalogueFigure.objects.get(name="发放学习资料份数")
+    assert handed_out.code.startswith("f_") and handed_out.directive is None
     # The ten standard figures stay as they are.
     standard = CatalogueFigure.objects.get(code=Figure.PARTICIPANTS)
     refused = client.post(
