@@ -7,6 +7,7 @@ gqtrack/admin_site.py). Nobody else gets anything from these pages. Directives a
 assignments are for superusers only.
 """
 
+import secrets
 from base64 import b64encode
 from hashlib import sha256
 
@@ -28,7 +29,7 @@ from treebeard.forms import movenodeform_factory
 
 from . import admin_accounts
 from .access import administered_union, membership_of
-from .models import Assignment, Directive, Membership, Requirement, Union
+from .models import Assignment, CatalogueFigure, Directive, Membership, Requirement, Union
 from .resources import DirectiveResource, MembershipResource, UnionResource
 from .spreadsheets.files import SPREADSHEET_FORMATS, SpreadsheetError
 
@@ -546,3 +547,62 @@ class AssignmentAdmin(SuperuserOnlyMixin, HistoryAdmin):
         # Acknowledging happens in the app, which keeps the dashboards' totals with it: the
         # admin shows an assignment and its history but does not change it.
         return False
+
+
+@admin.register(CatalogueFigure)
+class CatalogueFigureAdmin(HistoryAdmin):
+    """The shared catalogue of figures: every administrator may add to it, for every union's
+    directives. The ten standard figures are held by code and stay as they are; a figure a
+    directive added for itself is that directive's, seen here by superusers only."""
+
+    list_display = ["name", "code", "position"]
+    search_fields = ["name", "code"]
+    fields = ["name", "code", "position"]
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        return queryset if request.user.is_superuser else queryset.shared()
+
+    def get_list_display(self, request):
+        if request.user.is_superuser:
+            return [*self.list_display, "directive"]
+        return self.list_display
+
+    def get_readonly_fields(self, request, obj=None):
+        # Files and stored rows name a figure by its code: it is fixed once the figure exists.
+        return ["code"] if obj is not None else []
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if "code" in form.base_fields:
+            # An office need not invent one: left empty, the figure gets one of its own.
+            form.base_fields["code"].required = False
+            form.base_fields["code"].help_text = _(
+                "Optional: the column figure_<code> of progress files; lower-case letters, "
+                "digits and underscores. Left empty, one is made up."
+            )
+        return form
+
+    def save_model(self, request, obj, form, change):
+        if not obj.code:
+            obj.code = f"f_{secrets.token_hex(4)}"
+        super().save_model(request, obj, form, change)
+
+    def may_administer(self, request):
+        return request.user.is_superuser or administered_union(request.user) is not None
+
+    def has_module_permission(self, request):
+        return self.may_administer(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self.may_administer(request)
+
+    def has_add_permission(self, request):
+        return self.may_administer(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self.may_administer(request) and not (obj is not None and obj.is_standard)
+
+    def has_delete_permission(self, request, obj=None):
+        # A figure some requirement asks for is protected by the database as well.
+        return self.may_administer(request) and not (obj is not None and obj.is_standard)

@@ -1,8 +1,12 @@
+import re
+
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from .models import Directive, DirectiveAttachment, Figure, Requirement, Union
+from .models import Directive, DirectiveAttachment, Requirement, Union
+from .services import figure_for_directive
 from .uploads import ACCEPT_ATTRIBUTE, display_name, validate_upload
 
 CONFLICT_MESSAGE = _(
@@ -12,7 +16,9 @@ CONFLICT_MESSAGE = _(
 
 
 def style(form):
-    """Give the form's widgets Bootstrap's classes."""
+    """Give the form's widgets Bootstrap's classes, and its labels the language's colon."""
+    # Translators: the colon after a form's label (a full-width one in Chinese).
+    form.label_suffix = gettext(":")
     for field in form.fields.values():
         widget = field.widget
         if isinstance(
@@ -128,12 +134,29 @@ class DirectiveForm(VersionCheckMixin, forms.ModelForm):
         return cleaned
 
 
+FIGURE_NAME_SEPARATORS = re.compile(r"[,，、;；\n]+")
+
+
 class RequirementForm(forms.ModelForm):
+    """A requirement with the figures it asks for from the directive's catalogue (the
+    shared one and the directive's own), a target per unit for any of them, and names of
+    figures to add for this directive alone."""
+
     figures = forms.MultipleChoiceField(
         label=_("Figures to report"),
-        choices=Figure.choices,
+        choices=(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
+        help_text=_("A target per unit, where you give one, is what each union should reach."),
+    )
+    new_figures = forms.CharField(
+        label=_("Figures of your own"),
+        required=False,
+        max_length=300,
+        help_text=_(
+            "Figures not in the list, for this directive only, separated by 、 or commas "
+            "(e.g. 覆盖职工人数、发放学习资料份数). Save the draft to give them targets."
+        ),
     )
 
     class Meta:
@@ -156,9 +179,10 @@ class RequirementForm(forms.ModelForm):
         }
         widgets = {"due_on": DateInput, "description": forms.Textarea(attrs={"rows": 2})}
 
-    def __init__(self, *args, issuer=None, carries_out=None, **kwargs):
+    def __init__(self, *args, issuer=None, carries_out=None, catalogue=(), **kwargs):
         """`issuer` offers its departments as addressees; `carries_out` is the directive
-        above when this one carries it out, whose requirements each may continue."""
+        above when this one carries it out, whose requirements each may continue;
+        `catalogue` is the figures the directive may ask for."""
         super().__init__(*args, **kwargs)
         # The admin's inline builds this form with fields of its own and no issuer.
         if issuer is not None:
@@ -172,9 +196,61 @@ class RequirementForm(forms.ModelForm):
             report_to = self.fields["report_to"]
             report_to.queryset = Union.objects.children_of(issuer)
             report_to.empty_label = issuer.name
-        style(self)
+        self.catalogue = list(catalogue)
+        self.fields["figures"].choices = [(f.code, f.label) for f in self.catalogue]
+        targets = {}
         if self.instance.pk:
-            self.fields["figures"].initial = self.instance.figure_codes
+            expected = list(self.instance.expected_figures.all())
+            self.fields["figures"].initial = [e.figure_id for e in expected]
+            targets = {e.figure_id: e.target for e in expected}
+        for figure in self.catalogue:
+            self.fields[f"target_{figure.code}"] = forms.IntegerField(
+                label=_("Target per unit for %(figure)s") % {"figure": figure.label},
+                min_value=0,
+                max_value=10_000_000,
+                required=False,
+                initial=targets.get(figure.code),
+                widget=forms.NumberInput(
+                    attrs={
+                        "placeholder": _("target per unit"),
+                        "class": "form-control-sm gq-target",
+                    }
+                ),
+            )
+        style(self)
+
+    def figure_choices(self):
+        """(checkbox, target input) for each figure of the catalogue, for the template."""
+        return list(
+            zip(
+                self["figures"],
+                (self[f"target_{figure.code}"] for figure in self.catalogue),
+                strict=True,
+            )
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        # A target given says the figure is asked for, ticked or not.
+        chosen = list(cleaned.get("figures") or [])
+        for figure in self.catalogue:
+            if cleaned.get(f"target_{figure.code}") is not None and figure.code not in chosen:
+                chosen.append(figure.code)
+        cleaned["figures"] = [f.code for f in self.catalogue if f.code in chosen]
+        return cleaned
+
+    def targets(self):
+        return {
+            code: self.cleaned_data.get(f"target_{code}") for code in self.cleaned_data["figures"]
+        }
+
+    def new_figure_names(self):
+        text = self.cleaned_data.get("new_figures") or ""
+        return list(
+            dict.fromkeys(
+                part.strip() for part in FIGURE_NAME_SEPARATORS.split(text) if part.strip()
+            )
+        )
 
 
 class BaseRequirementFormSet(forms.BaseInlineFormSet):
@@ -191,7 +267,13 @@ class BaseRequirementFormSet(forms.BaseInlineFormSet):
         for position, form in enumerate(kept, start=1):
             form.instance.position = position
             form.instance.save()
-            form.instance.set_figures(form.cleaned_data.get("figures", []))
+            added = [
+                figure_for_directive(directive=self.instance, name=name).code
+                for name in form.new_figure_names()
+            ]
+            form.instance.set_figures(
+                [*form.cleaned_data.get("figures", []), *added], targets=form.targets()
+            )
 
 
 RequirementFormSet = forms.inlineformset_factory(

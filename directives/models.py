@@ -148,7 +148,8 @@ class Membership(models.Model):
 
 
 class Figure(models.TextChoices):
-    """The figures a requirement may ask each union to report."""
+    """The ten standard figures of the catalogue, kept stable by code: files, stored rows
+    and the data migration that seeds `CatalogueFigure` name them so."""
 
     STUDY_SESSIONS = "study_sessions", _("Study sessions held")
     PARTICIPANTS = "participants", _("Participants")
@@ -160,6 +161,86 @@ class Figure(models.TextChoices):
     SURVEYS = "surveys", _("Research visits and surveys")
     PROBLEMS_FOUND = "problems_found", _("Problems identified")
     MEASURES = "measures", _("Measures adopted")
+
+
+def figure_label(code, name=None):
+    """What a figure is called: a standard one by its translated name, any other by the
+    name it was given (read from the catalogue when the caller does not have it)."""
+    if code in Figure.values:
+        return Figure(code).label
+    if name is None:
+        name = CatalogueFigure.objects.filter(code=code).values_list("name", flat=True).first()
+    return name or code
+
+
+class CatalogueFigureQuerySet(models.QuerySet):
+    def shared(self):
+        """The catalogue every directive may ask for: the standard figures and those
+        administrators added."""
+        return self.filter(directive=None)
+
+    def usable_in(self, directive):
+        """The shared catalogue and the figures added for this directive or for one it
+        forwards (a forward passes its requirements on, figures included)."""
+        if directive is None or directive.pk is None:
+            return self.shared()
+        owners = [directive.pk, *(d.pk for d in directive.chain())]
+        return self.filter(Q(directive=None) | Q(directive__in=owners))
+
+
+class CatalogueFigure(models.Model):
+    """A figure a requirement may ask each union to report (填报数据): a standard one, one
+    an administrator added to the catalogue, or one an issuer added for one directive."""
+
+    code = models.SlugField(
+        _("code"),
+        max_length=32,
+        unique=True,
+        help_text=_(
+            "A stable identifier used by spreadsheets (the column figure_<code>): lower-case "
+            "letters, digits and underscores."
+        ),
+    )
+    name = models.CharField(_("name"), max_length=60, help_text=_("For example 覆盖职工人数."))
+    directive = models.ForeignKey(
+        "Directive",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="own_figures",
+        verbose_name=_("only for directive"),
+        help_text=_("Empty for the shared catalogue; else the one directive that added it."),
+    )
+    position = models.PositiveSmallIntegerField(_("order"), default=100)
+
+    history = HistoricalRecords()
+    objects = CatalogueFigureQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("figure")
+        verbose_name_plural = _("catalogue of figures")
+        ordering = ["position", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["directive", "name"], name="directives_cataloguefigure_unique_name"
+            ),
+            models.UniqueConstraint(
+                fields=["name"],
+                condition=Q(directive=None),
+                name="directives_cataloguefigure_unique_shared_name",
+            ),
+        ]
+
+    def __str__(self):
+        return str(self.label)
+
+    @property
+    def label(self):
+        return figure_label(self.code, self.name)
+
+    @property
+    def is_standard(self):
+        return self.code in Figure.values
 
 
 class Versioned(models.Model):
@@ -369,6 +450,16 @@ class Directive(Versioned):
         return Union.objects.below(self.issuer).filter(pk__in=[u.pk for u in selected])
 
 
+class RequirementQuerySet(models.QuerySet):
+    def with_figures(self):
+        """With the figures each asks for and their names, in one more query."""
+        return self.prefetch_related(
+            models.Prefetch(
+                "expected_figures", queryset=ExpectedFigure.objects.select_related("figure")
+            )
+        )
+
+
 class Requirement(models.Model):
     """One action a directive asks of every recipient, with its deadline."""
 
@@ -423,6 +514,7 @@ class Requirement(models.Model):
     )
 
     history = HistoricalRecords(excluded_fields=["origin", "lineage"])
+    objects = RequirementQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("requirement")
@@ -478,14 +570,26 @@ class Requirement(models.Model):
 
     @property
     def figure_codes(self):
-        return [f.figure for f in self.expected_figures.all()]
+        return [f.figure_id for f in self.expected_figures.all()]
 
     @transaction.atomic
-    def set_figures(self, codes):
+    def set_figures(self, codes, targets=None):
+        """Ask for the figures of these codes and drop the others. `targets` (code → number
+        or None) sets each one's target per unit; without it, the targets stay as they were
+        (a spreadsheet of requirements names figures, not targets)."""
+        codes = list(dict.fromkeys(str(code) for code in codes))
         self.expected_figures.exclude(figure__in=codes).delete()
-        existing = set(self.expected_figures.values_list("figure", flat=True))
+        existing = {f.figure_id: f for f in self.expected_figures.all()}
+        if targets is None:
+            targets = {code: expected.target for code, expected in existing.items()}
+        for code, expected in existing.items():
+            if expected.target != targets.get(code):
+                expected.target = targets.get(code)
+                expected.save(update_fields=["target"])
         ExpectedFigure.objects.bulk_create(
-            ExpectedFigure(requirement=self, figure=code) for code in codes if code not in existing
+            ExpectedFigure(requirement=self, figure_id=code, target=targets.get(code))
+            for code in codes
+            if code not in existing
         )
 
 
@@ -510,7 +614,22 @@ class ExpectedFigure(models.Model):
     requirement = models.ForeignKey(
         Requirement, on_delete=models.CASCADE, related_name="expected_figures"
     )
-    figure = models.CharField(_("figure"), max_length=32, choices=Figure.choices)
+    # RESTRICT, not PROTECT: a figure some requirement asks for stays, but a directive's
+    # own figures go with the directive, its requirements with them.
+    figure = models.ForeignKey(
+        CatalogueFigure,
+        on_delete=models.RESTRICT,
+        to_field="code",
+        db_column="figure",
+        related_name="+",
+        verbose_name=_("figure"),
+    )
+    target = models.PositiveIntegerField(
+        _("target per unit"),
+        null=True,
+        blank=True,
+        help_text=_("The least each union should reach, if the issuer set one."),
+    )
 
     class Meta:
         verbose_name = _("expected figure")
@@ -523,7 +642,13 @@ class ExpectedFigure(models.Model):
         ]
 
     def __str__(self):
-        return self.get_figure_display()
+        return str(self.label)
+
+    @property
+    def label(self):
+        if self.figure_id in Figure.values:
+            return Figure(self.figure_id).label
+        return self.figure.name
 
 
 class AssignmentQuerySet(models.QuerySet):

@@ -16,7 +16,7 @@ from import_export.fields import Field
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from .access import may_edit_directive, visible_directives
-from .models import Directive, Figure, Membership, Requirement, Union
+from .models import CatalogueFigure, Directive, Figure, Membership, Requirement, Union
 from .spreadsheets.cells import (
     ChoiceListWidget,
     ChoiceWidget,
@@ -392,12 +392,20 @@ class RequirementResource(SpreadsheetResource):
         )
         import_id_fields = ("issuer", "number", "position")
 
+    def __init__(self, user=None, **kwargs):
+        super().__init__(user=user, **kwargs)
+        # The shared catalogue, read once: names or codes in the cell are matched to it.
+        self.fields["figures"].widget.choices = [
+            (figure.code, figure.label) for figure in CatalogueFigure.objects.shared()
+        ]
+
     def scoped(self, queryset):
         directives = directives_in_scope(self, Directive.objects.all())
         return (
             queryset.filter(directive__in=directives)
             .select_related("directive__issuer")
-            .prefetch_related("expected_figures")
+            # A lookup by name: the export may scope the queryset twice.
+            .prefetch_related("expected_figures__figure")
             .order_by("directive__issuer__path", "directive__number", "position", "pk")
         )
 
@@ -418,20 +426,17 @@ class RequirementResource(SpreadsheetResource):
         return Requirement(directive=directive)
 
     def after_init_instance(self, instance, new, row, **kwargs):
-        instance.figure_list = [] if new else sorted_figures(instance.figure_codes)
+        instance.figure_list = [] if new else instance.figure_codes
 
     def dehydrate_figures(self, requirement):
-        return self.fields["figures"].widget.render(sorted_figures(requirement.figure_codes))
+        # Figures a directive added for itself are named too, though only shared ones import.
+        return "、".join(str(figure.label) for figure in requirement.expected_figures.all())
 
     def problems(self, requirement):
         return directive_write_problems(self, requirement.directive, "number")
 
     def after_save_instance(self, instance, row, **kwargs):
         instance.set_figures(instance.figure_list)
-
-
-def sorted_figures(codes):
-    return [code for code in Figure.values if code in codes]
 
 
 def raise_row_error(column, message):

@@ -18,7 +18,16 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
 from .access import membership_of
-from .models import Assignment, Directive, ExpectedFigure, Requirement, Union, past_due
+from .models import (
+    Assignment,
+    CatalogueFigure,
+    Directive,
+    ExpectedFigure,
+    Figure,
+    Requirement,
+    Union,
+    past_due,
+)
 from .signals import directive_issued
 
 
@@ -132,7 +141,7 @@ def requirements_copy(*, directive, into, user):
         copy.place_in_chain()
     Requirement.objects.bulk_update(copies, ["origin", "lineage"])
     ExpectedFigure.objects.bulk_create(
-        ExpectedFigure(requirement=copy, figure=figure.figure)
+        ExpectedFigure(requirement=copy, figure_id=figure.figure_id, target=figure.target)
         for source, copy in zip(sources, copies, strict=True)
         for figure in source.expected_figures.all()
     )
@@ -204,9 +213,7 @@ def directive_issue_preview(*, directive, today=None):
     else:
         recipients = directive.recipient_unions(directive.recipient_mode)
     requirements = list(
-        directive.requirements.select_related("report_to", "directive__issuer").prefetch_related(
-            "expected_figures"
-        )
+        directive.requirements.with_figures().select_related("report_to", "directive__issuer")
     )
     problems = []
     count = recipients.count()
@@ -224,6 +231,33 @@ def directive_issue_preview(*, directive, today=None):
 
 
 PREVIEWED_RECIPIENTS = 50
+
+# --- The catalogue of figures ------------------------------------------------------------
+
+
+def standard_figures_ensure(*, using="default"):
+    """Put back any of the ten standard figures missing from the catalogue (a flushed
+    database, a restore from an older backup): code holds them stable, not data."""
+    figures = CatalogueFigure.objects.using(using)
+    present = set(figures.filter(code__in=Figure.values).values_list("code", flat=True))
+    with translation.override("zh-hans"):
+        figures.bulk_create(
+            CatalogueFigure(code=code, name=str(label), position=position)
+            for position, (code, label) in enumerate(Figure.choices, start=1)
+            if code not in present
+        )
+
+
+def figure_for_directive(*, directive, name):
+    """The figure called `name` that the directive may ask for: the shared one of that
+    name, else the directive's own, added if it has none."""
+    name = name.strip()[: CatalogueFigure._meta.get_field("name").max_length]
+    found = CatalogueFigure.objects.usable_in(directive).filter(name=name).first()
+    if found is not None:
+        return found
+    return CatalogueFigure.objects.create(
+        directive=directive, name=name, code=f"d{directive.pk}_{secrets.token_hex(4)}"
+    )
 
 
 # --- Accounts ------------------------------------------------------------------------------

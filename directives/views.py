@@ -28,7 +28,7 @@ from .access import (
     visible_directives,
 )
 from .forms import AttachmentForm, DirectiveForm, RequirementFormSet
-from .models import Assignment, Directive, past_due
+from .models import Assignment, CatalogueFigure, Directive, past_due
 from .paging import page_of
 from .uploads import file_response
 
@@ -111,9 +111,9 @@ def directive_detail(request, pk):
         "directives/directive_detail.html",
         {
             "directive": directive,
-            "requirements": directive.requirements.select_related(
+            "requirements": directive.requirements.with_figures().select_related(
                 "report_to", "directive__issuer", "source"
-            ).prefetch_related("expected_figures"),
+            ),
             "attachments": directive.attachments.all(),
             "chain": [(d, d.pk in visible_chain) for d in chain],
             "forwards": visible.filter(parent=directive).select_related("issuer"),
@@ -142,6 +142,7 @@ def directive_form(request, directive, *, issuer):
         form_kwargs={
             "issuer": issuer,
             "carries_out": directive.parent if directive.carries_out else None,
+            "catalogue": list(CatalogueFigure.objects.usable_in(directive)),
         },
     )
     valid = request.method == "POST" and form.is_valid() and formset.is_valid()

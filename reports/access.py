@@ -25,7 +25,7 @@ from directives.access import (
 )
 from directives.models import Assignment, Directive, Union
 
-from .models import Evidence, ProgressEntry, Report, ReportAttachment
+from .models import Evidence, ProgressEntry, Report, ReportAttachment, named_figures
 
 # --- Assignments: one union's work on one directive -----------------------------------------
 
@@ -144,7 +144,7 @@ def entry_for_user(request, pk):
             "requirement",
             "recorded_by_union",
         )
-        .prefetch_related("figures", "evidence"),
+        .prefetch_related(named_figures(), "evidence"),
         pk=pk,
     )
     return entry, may_edit_entry(request.user, entry)

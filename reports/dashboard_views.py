@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
@@ -50,7 +51,7 @@ def chart_data(dashboard, rows, total):
     running, timeline = 0, []
     for day in sorted(days):
         running += done_on.get(day, 0)
-        timeline.append({"x": day.isoformat(), "y": running})
+        timeline.append({"x": day.isoformat(), "label": date_format(day), "y": running})
     statuses = [(s, s.label) for s in REQUIREMENT_STATUSES]
     counts = total.counts
     return {
@@ -79,6 +80,9 @@ def directive_dashboard(request, pk):
     rows = dashboard.rows()
     total = Dashboard.total(rows)
     shown = [row for row in rows if form.keep(row)]
+    figures = dashboard.expected_figures
+    for row in [*shown, total]:
+        row.cells = row.figure_cells(figures)
     query = (form.value("q") or "").strip()
     return render(
         request,
@@ -90,10 +94,13 @@ def directive_dashboard(request, pk):
             "breadcrumbs": breadcrumbs(dashboard.top, node),
             "form": form,
             "page": page_of(request, shown, size=100),
+            "not_sent": dashboard.not_sent,
             "total": total,
-            "figures": dashboard.expected_figures,
+            "figures": figures,
+            # Further down, only unions the cascade reached: the others are not counted.
             "matches": Union.objects.below(node)
             .filter(Q(name__contains=query) | Q(short_name__contains=query))
+            .filter(pk__in=dashboard.assignments().values("recipient"))
             .exclude(depth=node.depth + 1)[:20]
             if query
             else [],

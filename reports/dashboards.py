@@ -39,6 +39,7 @@ from .models import (
     ReportTimeliness,
     RequirementProgress,
     RequirementStatus,
+    named_figures,
     report_timeliness_q,
     requirement_status_q,
     with_report_due,
@@ -117,6 +118,33 @@ class Counts:
 
 
 @dataclass
+class FigureCell:
+    """One figure of one requirement over a row's unions, against its target if it has one:
+    the sum against target × the unions that owe the requirement, and how many of those
+    unions reached the target on their own."""
+
+    requirement: object
+    expected: object
+    total: int = 0
+    units: int = 0
+    reached: int = 0
+
+    @property
+    def target(self):
+        return self.expected.target
+
+    @property
+    def goal(self):
+        return None if self.target is None else self.target * self.units
+
+    @property
+    def percent(self):
+        if not self.goal:
+            return None
+        return min(100, round(100 * self.total / self.goal))
+
+
+@dataclass
 class Row:
     """One union's subtree (or the union alone, for the current union's own work)."""
 
@@ -129,6 +157,23 @@ class Row:
     reports: dict = field(default_factory=dict)
     requirements: dict = field(default_factory=dict)  # requirement pk -> Counts
     figures: dict = field(default_factory=dict)  # requirement pk -> {figure: total}
+    reached: dict = field(default_factory=dict)  # (requirement pk, figure) -> unions at target
+
+    def figure_cells(self, expected_figures):
+        """A `FigureCell` for each (requirement, expected figure) of the dashboard."""
+        cells = []
+        for requirement, expected in expected_figures:
+            counts = self.requirements.get(requirement.pk)
+            cells.append(
+                FigureCell(
+                    requirement,
+                    expected,
+                    total=self.figures.get(requirement.pk, {}).get(expected.figure_id, 0),
+                    units=counts.total if counts else 0,
+                    reached=self.reached.get((requirement.pk, expected.figure_id), 0),
+                )
+            )
+        return cells
 
     @property
     def counts(self):
@@ -221,13 +266,14 @@ class Dashboard:
         self.node = node
         self.top = top or node  # the highest union the viewer may climb to
         self.today = today or timezone.localdate()
-        requirements = directive.requirements.prefetch_related("expected_figures")
+        requirements = directive.requirements.with_figures()
         if kind:
             requirements = requirements.filter(kind=kind)
         self.requirements = list(requirements)
         self.by_pk = {r.pk: r for r in self.requirements}
         self.origins = list({r.origin_id for r in self.requirements})
         self.key_length = (node.depth + 1) * Union.steplen
+        self.not_sent = []  # children whose subtree was not sent the directive, by `rows`
 
     @property
     def expected_figures(self):
@@ -286,6 +332,43 @@ class Dashboard:
             .order_by()
         )
 
+    def targets(self):
+        """(requirement pk, figure code) → the target per unit, for figures that have one."""
+        return {
+            (r.pk, figure.figure_id): figure.target
+            for r, figure in self.expected_figures
+            if figure.target is not None
+        }
+
+    def reaching_targets(self, key):
+        """(key, requirement pk, figure code, unions that reached its target), grouped by
+        the `key` expression; no query when no figure has a target."""
+        targets = self.targets()
+        if not targets:
+            return []
+        per_union = (
+            FigureTotal.objects.filter(
+                in_subtree_q(self.node, "progress__union__path"),
+                progress__requirement__origin__in=self.origins,
+                figure__in={code for _pk, code in targets},
+            )
+            .annotate(
+                key=key,
+                above=self.requirement_above("progress__requirement"),
+                union_ref=F("progress__union"),
+            )
+            .exclude(above=None)
+            .values_list("key", "above", "figure", "union_ref")
+            .annotate(sum=Sum("total"))
+            .order_by()
+        )
+        reached = {}
+        for row_key, above, figure, _union, total in per_union:
+            target = targets.get((above, figure))
+            if target is not None and total >= target:
+                reached[(row_key, above, figure)] = reached.get((row_key, above, figure), 0) + 1
+        return [(k, above, figure, n) for (k, above, figure), n in reached.items()]
+
     def unions_in(self, status, requirement=None, *, union=None, own=False):
         """The unions behind one number: those in `status` on a requirement (or on any)."""
         grouped = self.union_progress(union, own).filter(union_status_q(status))
@@ -294,7 +377,9 @@ class Dashboard:
         return Union.objects.filter(pk__in=Subquery(grouped.values("union_ref")))
 
     def rows(self):
-        """The node's own row first (when it received the directive), then its children."""
+        """The node's own row first (when it received the directive), then its children
+        whose subtree received it; the children that received nothing are left in
+        `not_sent`, neither listed nor counted."""
         children = list(Union.objects.children_of(self.node))
         rows = {child.path: Row(union=child) for child in children}
         rows[self.node.path] = Row(union=self.node, own=True)
@@ -312,6 +397,9 @@ class Dashboard:
         figures = self.figure_totals(Substr("progress__union__path", 1, self.key_length))
         for path, above, figure, total in figures:
             rows[path].figures.setdefault(above, {})[figure] = total
+        reaching = self.reaching_targets(Substr("progress__union__path", 1, self.key_length))
+        for path, above, figure, number in reaching:
+            rows[path].reached[(above, figure)] = number
 
         assignments = (
             with_report_due(self.assignments())
@@ -339,7 +427,9 @@ class Dashboard:
             row.reports = dict(zip(states, reports, strict=True))
 
         own = rows.pop(self.node.path)
-        return ([own] if own.assigned else []) + [rows[child.path] for child in children]
+        self.not_sent = [child for child in children if not rows[child.path].assigned]
+        sent = [rows[child.path] for child in children if rows[child.path].assigned]
+        return ([own] if own.assigned else []) + sent
 
     @staticmethod
     def total(rows):
@@ -358,6 +448,8 @@ class Dashboard:
                 totals = total.figures.setdefault(pk, {})
                 for figure, number in figures.items():
                     totals[figure] = totals.get(figure, 0) + number
+            for pair, number in row.reached.items():
+                total.reached[pair] = total.reached.get(pair, 0) + number
         return total
 
     def done_by_day(self):
@@ -389,7 +481,7 @@ class Dashboard:
         )
         return (
             entries.select_related("requirement", "author", "assignment__recipient")
-            .prefetch_related("figures")
+            .prefetch_related(named_figures())
             .order_by("-occurred_on", "-pk")
         )
 

@@ -64,7 +64,7 @@ def entries_table(user, entries=None):
         "figures__figure",
         "figures__value",
     )
-    codes = Figure.values
+    standard, others = Figure.values, resource.figure_codes[len(Figure.values) :]
 
     def rows():
         for _pk, lines in groupby(values.iterator(chunk_size=CHUNK), key=itemgetter(0)):
@@ -72,9 +72,10 @@ def entries_table(user, entries=None):
             numbers = {line[-2]: line[-1] for line in (first, *more)}
             yield [
                 *first[1:-4],
-                *(numbers.get(code) for code in codes),
+                *(numbers.get(code) for code in standard),
                 first[-4] or "",
                 first[-3] or "",
+                *(numbers.get(code) for code in others),
             ]
 
     return Table(
@@ -140,7 +141,8 @@ def matrix_table(dashboard):
         .values_list("union_ref", "above", "status")
     }
     figure_columns = [
-        (requirement, figure.figure) for requirement, figure in dashboard.expected_figures
+        (requirement, figure.figure_id, figure.label)
+        for requirement, figure in dashboard.expected_figures
     ]
     totals = {
         (union, above, figure): total
@@ -167,7 +169,7 @@ def matrix_table(dashboard):
                 else "",
                 *(str(labels.get(statuses.get((union, r.pk)), "")) for r in requirements),
                 str(report_labels.get(assignment.report_timeliness, "")),
-                *(totals.get((union, r.pk, code), 0) for r, code in figure_columns),
+                *(totals.get((union, r.pk, code), 0) for r, code, _label in figure_columns),
             ]
 
     return Table(
@@ -180,7 +182,7 @@ def matrix_table(dashboard):
             _("Forwarded?"),
             *(r.title for r in requirements),
             _("Report"),
-            *(f"{r.title} · {Figure(code).label}" for r, code in figure_columns),
+            *(f"{r.title} · {label}" for r, _code, label in figure_columns),
         ],
         rows=rows(),
         count=assignments.count(),

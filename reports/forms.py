@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from directives.forms import DateInput, VersionCheckMixin, style
-from directives.models import Figure, Requirement
+from directives.models import Requirement
 from directives.spreadsheets.files import FORMATS_BY_EXTENSION, check_size
 from directives.uploads import ACCEPT_ATTRIBUTE, display_name, validate_upload
 
@@ -37,9 +37,17 @@ class MultipleFileField(forms.FileField):
         return checked
 
 
-def figure_field(label):
+def figure_field(expected):
+    """The input of one figure a requirement asks for, saying its target if it has one."""
     return forms.IntegerField(
-        label=label, min_value=0, max_value=10_000_000, required=False, widget=forms.NumberInput
+        label=expected.label,
+        min_value=0,
+        max_value=10_000_000,
+        required=False,
+        widget=forms.NumberInput,
+        help_text=_("Target: %(target)s per unit") % {"target": expected.target}
+        if expected.target is not None
+        else "",
     )
 
 
@@ -57,9 +65,10 @@ class ProgressEntryForm(VersionCheckMixin, forms.ModelForm):
         self.requirement = requirement
         values = self.instance.figure_values if self.instance.pk else {}
         self.figure_names = []
-        for code in requirement.figure_codes:
+        for expected in requirement.expected_figures.all():
+            code = expected.figure_id
             name = f"figure_{code}"
-            self.fields[name] = figure_field(Figure(code).label)
+            self.fields[name] = figure_field(expected)
             self.fields[name].initial = values.get(code)
             self.figure_names.append(name)
         if self.instance.pk:
@@ -113,9 +122,10 @@ class ReportForm(VersionCheckMixin, forms.Form):
         self.figure_groups = []
         for requirement in requirements:
             names = []
-            for code in requirement.figure_codes:
+            for expected in requirement.expected_figures.all():
+                code = expected.figure_id
                 name = f"figure_{requirement.pk}_{code}"
-                self.fields[name] = figure_field(Figure(code).label)
+                self.fields[name] = figure_field(expected)
                 self.fields[name].initial = values.get((requirement.pk, code))
                 names.append(name)
             if names:

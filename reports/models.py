@@ -3,7 +3,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Case, F, Q, Value, When
+from django.db.models import Case, F, OuterRef, Q, Subquery, Value, When
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -13,10 +13,11 @@ from simple_history.models import HistoricalRecords
 from directives.models import (
     DAY_VALIDATORS,
     Assignment,
-    Figure,
+    CatalogueFigure,
     Requirement,
     StoredFile,
     Versioned,
+    figure_label,
     text_limited,
 )
 from directives.spreadsheets.resources import RowError
@@ -66,13 +67,18 @@ def requirement_status_case(today):
     )
 
 
+def named_figures():
+    """Prefetch an entry's figures with their names, in one query."""
+    return models.Prefetch("figures", queryset=EntryFigure.objects.named())
+
+
 class ProgressEntryQuerySet(models.QuerySet):
     def for_assignment(self, assignment):
         """The union's entries on one directive, newest activity first, with what pages show."""
         return (
             self.filter(assignment=assignment)
             .select_related("author", "requirement", "recorded_by_union")
-            .prefetch_related("figures", "evidence")
+            .prefetch_related(named_figures(), "evidence")
             .order_by("-occurred_on", "-pk")
         )
 
@@ -127,9 +133,35 @@ class ProgressEntry(Versioned):
         return {f.figure: f.value for f in self.figures.all()}
 
 
-class EntryFigure(models.Model):
+class NamedFigureQuerySet(models.QuerySet):
+    def named(self):
+        """With each figure's name from the catalogue, for `label` to need no query."""
+        return self.annotate(
+            figure_name=Subquery(
+                CatalogueFigure.objects.filter(code=OuterRef("figure")).values("name")[:1]
+            )
+        )
+
+
+class NamedFigure(models.Model):
+    """A row holding a figure's code (of `directives.CatalogueFigure`): the code is what
+    files and totals carry; pages read the name through `named()`."""
+
+    # The catalogue's code, kept as text so that totals group and files name it as is.
+    figure = models.CharField(_("figure"), max_length=32)
+
+    objects = NamedFigureQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    @property
+    def label(self):
+        return figure_label(self.figure, getattr(self, "figure_name", None))
+
+
+class EntryFigure(NamedFigure):
     entry = models.ForeignKey(ProgressEntry, on_delete=models.CASCADE, related_name="figures")
-    figure = models.CharField(_("figure"), max_length=32, choices=Figure.choices)
     value = models.PositiveIntegerField(_("value"))
 
     history = HistoricalRecords()
@@ -143,7 +175,7 @@ class EntryFigure(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_figure_display()}: {self.value}"
+        return f"{self.label}: {self.value}"
 
 
 class Evidence(StoredFile):
@@ -222,12 +254,11 @@ class Report(Versioned):
         return self.state in (self.State.DRAFT, self.State.RETURNED)
 
 
-class ReportFigure(models.Model):
+class ReportFigure(NamedFigure):
     """A figure in a report: the union's total for one figure of one requirement."""
 
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="figures")
     requirement = models.ForeignKey(Requirement, on_delete=models.CASCADE, related_name="+")
-    figure = models.CharField(_("figure"), max_length=32, choices=Figure.choices)
     value = models.PositiveIntegerField(_("value"))
 
     class Meta:
@@ -239,7 +270,7 @@ class ReportFigure(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_figure_display()}: {self.value}"
+        return f"{self.label}: {self.value}"
 
 
 class ReportAttachment(StoredFile):
@@ -392,7 +423,7 @@ class FigureTotal(models.Model):
     progress = models.ForeignKey(
         RequirementProgress, on_delete=models.CASCADE, related_name="figure_totals"
     )
-    figure = models.CharField(max_length=32, choices=Figure.choices)
+    figure = models.CharField(max_length=32)
     total = models.PositiveBigIntegerField(default=0)
 
     class Meta:
@@ -403,7 +434,7 @@ class FigureTotal(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_figure_display()}: {self.total}"
+        return f"{figure_label(self.figure)}: {self.total}"
 
 
 class SpreadsheetJobQuerySet(models.QuerySet):

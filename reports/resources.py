@@ -11,13 +11,14 @@ The formats are documented in docs/spreadsheets.md.
 import datetime
 
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from import_export.fields import Field
 
-from directives.models import Figure
+from directives.models import CatalogueFigure, Figure
 from directives.spreadsheets.cells import (
     ChoiceWidget,
     DateTimeWidget,
@@ -243,9 +244,19 @@ class ProgressEntryResource(AssignmentRowsResource):
         super().__init__(user=user, **kwargs)
         self.directive = directive
         self.row_instance = None
-        # One column for each figure, headed by its name.
+        # One column for each figure, headed by its name: the ten standard ones where they
+        # always were, then (after the author and the union recording on its behalf) the
+        # others of the catalogue and those the directives in scope added for themselves.
         self.headers = dict(self.headers)
-        for code, label in Figure.choices:
+        cascades = self.assignments().values("directive__origin")
+        others = (
+            CatalogueFigure.objects.exclude(code__in=Figure.values)
+            .filter(Q(directive=None) | Q(directive__origin__in=cascades))
+            .order_by("directive", "position", "pk")
+        )
+        figures = [*Figure.choices, *((f.code, f.name) for f in others)]
+        self.figure_codes = [code for code, _label in figures]
+        for code, label in figures:
             self.fields[f"figure_{code}"] = figure_column(code)
             self.headers[f"figure_{code}"] = label
 
@@ -280,7 +291,7 @@ class ProgressEntryResource(AssignmentRowsResource):
 
     def after_init_instance(self, instance, new, row, **kwargs):
         values = {} if new else instance.figure_values
-        for code in Figure.values:
+        for code in self.figure_codes:
             setattr(instance, f"figure_{code}", values.get(code))
 
     def get_queryset(self):
@@ -309,8 +320,8 @@ class ProgressEntryResource(AssignmentRowsResource):
     def preview_text(self, entry):
         """What the preview lists of a row: union, requirement, date and figures."""
         figures = "，".join(
-            f"{label} {getattr(entry, f'figure_{code}')}"
-            for code, label in Figure.choices
+            f"{self.headers[f'figure_{code}']} {getattr(entry, f'figure_{code}')}"
+            for code in self.figure_codes
             if getattr(entry, f"figure_{code}", None) is not None
         )
         parts = [
@@ -345,7 +356,7 @@ class ProgressEntryResource(AssignmentRowsResource):
     def problems(self, entry):
         problems = self.entry_problems(entry)
         expected = entry.requirement.figure_codes
-        for code in Figure.values:
+        for code in self.figure_codes:
             if getattr(entry, f"figure_{code}") is not None and code not in expected:
                 problems[f"figure_{code}"] = _(
                     "Requirement %(position)s does not ask for this figure."
@@ -384,7 +395,7 @@ class ProgressEntryResource(AssignmentRowsResource):
     def do_instance_save(self, instance, is_create):
         progress_entry_save(
             entry=instance,
-            figures={code: getattr(instance, f"figure_{code}") for code in Figure.values},
+            figures={code: getattr(instance, f"figure_{code}") for code in self.figure_codes},
             files=(),
             user=self.user,
         )

@@ -258,20 +258,41 @@ class Excerpt:
 
 
 @dataclass
+class FigureGoal:
+    """A figure's target over a subtree: per unit, the units that owe the requirement, and
+    how many of them reached it."""
+
+    target: int
+    units: int
+    reached: int
+
+    @property
+    def goal(self):
+        return self.target * self.units
+
+
+@dataclass
 class RollUp:
     """What a union's subtree did on a directive, for the union's own report upward."""
 
     figures: dict = field(default_factory=dict)  # (requirement id, figure code) -> total
     unions: dict = field(default_factory=dict)  # ReportTimeliness → number of unions
-    excerpts: dict = field(default_factory=lambda: defaultdict(list))  # requirement id -> []
+    # Entries of the units beneath, and apart from them the union's own: requirement id -> []
+    excerpts: dict = field(default_factory=lambda: defaultdict(list))
+    own: dict = field(default_factory=lambda: defaultdict(list))
+    goals: dict = field(default_factory=dict)  # (requirement id, figure code) -> FigureGoal
 
     def rows(self, requirements):
-        """Per requirement, in order: each expected figure with its total, and the excerpts."""
+        """Per requirement, in order: each expected figure with its total, and the excerpts.
+        A figure with a target carries its `FigureGoal` as `goal`."""
+        for requirement in requirements:
+            for figure in requirement.expected_figures.all():
+                figure.goal = self.goals.get((requirement.pk, figure.figure_id))
         return [
             (
                 requirement,
                 [
-                    (figure, self.figures.get((requirement.pk, figure.figure), 0))
+                    (figure, self.figures.get((requirement.pk, figure.figure_id), 0))
                     for figure in requirement.expected_figures.all()
                 ],
                 self.excerpts.get(requirement.pk, []),
@@ -302,6 +323,40 @@ def passed_on(requirements, union):
     return origin
 
 
+def figure_goals(requirements, origin, subtree, entries):
+    """(requirement id, figure code) → `FigureGoal` for the figures with a target: the units
+    of the subtree that owe the requirement (or one passed on from it), and those whose own
+    entries reach the target."""
+    targets = {
+        (r.pk, f.figure_id): f.target
+        for r in requirements
+        for f in r.expected_figures.all()
+        if f.target is not None
+    }
+    if not targets:
+        return {}
+    owing = defaultdict(set)
+    for requirement_id, union_id in RequirementProgress.objects.filter(
+        requirement__in=list(origin), union__in=subtree
+    ).values_list("requirement", "union"):
+        owing[origin[requirement_id]].add(union_id)
+    sums = defaultdict(int)
+    per_union = (
+        EntryFigure.objects.filter(entry__in=entries, figure__in={c for _r, c in targets})
+        .values_list("entry__requirement", "entry__assignment__recipient", "figure")
+        .annotate(total=Sum("value"))
+        .order_by()
+    )
+    for requirement_id, union_id, code, total in per_union:
+        sums[(origin[requirement_id], code, union_id)] += total
+    goals = {}
+    for (requirement_id, code), target in targets.items():
+        unions = owing[requirement_id]
+        reached = sum(1 for u in unions if sums.get((requirement_id, code, u), 0) >= target)
+        goals[(requirement_id, code)] = FigureGoal(target, len(unions), reached)
+    return goals
+
+
 def roll_up(assignment):
     """Totals, union counts and excerpts over the recipient's whole subtree.
 
@@ -309,14 +364,14 @@ def roll_up(assignment):
     activity is counted once however many levels report it upward.
     """
     union = assignment.recipient
-    requirements = list(assignment.directive.requirements.all())
+    requirements = list(assignment.directive.requirements.with_figures())
     origin = passed_on(requirements, union)
     subtree = Union.objects.in_subtree(union)
     entries = ProgressEntry.objects.filter(
         requirement__in=list(origin), assignment__recipient__in=subtree
     )
     result = RollUp()
-    expected = {(r.pk, f.figure) for r in requirements for f in r.expected_figures.all()}
+    expected = {(r.pk, f.figure_id) for r in requirements for f in r.expected_figures.all()}
     totals = (
         EntryFigure.objects.filter(entry__in=entries)
         .values_list("entry__requirement", "figure")
@@ -326,6 +381,8 @@ def roll_up(assignment):
         key = (origin[requirement_id], code)
         if key in expected:
             result.figures[key] = result.figures.get(key, 0) + total
+
+    result.goals = figure_goals(requirements, origin, subtree, entries)
 
     passing_on = Assignment.objects.filter(
         directive__requirements__in=[pk for pk in origin if origin[pk] != pk],
@@ -347,7 +404,8 @@ def roll_up(assignment):
         .order_by("-occurred_on", "-pk")[:200]
     )
     for entry in recent:
-        excerpts = result.excerpts[origin[entry.requirement_id]]
+        own = entry.assignment.recipient_id == union.pk
+        excerpts = (result.own if own else result.excerpts)[origin[entry.requirement_id]]
         if len(excerpts) < EXCERPTS_PER_REQUIREMENT:
             excerpts.append(Excerpt(union=entry.assignment.recipient, entry=entry))
     return result
@@ -361,13 +419,13 @@ def report_fill_from_roll_up(*, report):
         raise WorkflowError(_("A submitted or accepted report cannot be changed."))
     assignment = report.assignment
     summary = roll_up(assignment)
-    requirements = list(assignment.directive.requirements.prefetch_related("expected_figures"))
+    requirements = list(assignment.directive.requirements.with_figures())
     rows = summary.rows(requirements)
     text = render_to_string(
         "reports/roll_up.txt", {"assignment": assignment, "summary": summary, "rows": rows}
     )
     figures = {
-        (requirement.pk, figure.figure): total
+        (requirement.pk, figure.figure_id): total
         for requirement, totals, _excerpts in rows
         for figure, total in totals
     }

@@ -55,8 +55,8 @@ def requirements_with_status(assignment, user):
         assignment=assignment, requirement=OuterRef("pk")
     ).annotate(status=requirement_status_case(timezone.localdate()))
     requirements = list(
-        assignment.directive.requirements.select_related("report_to", "directive__issuer")
-        .prefetch_related("expected_figures")
+        assignment.directive.requirements.with_figures()
+        .select_related("report_to", "directive__issuer")
         .annotate(
             done=Exists(
                 Completion.objects.filter(assignment=assignment, requirement=OuterRef("pk"))
@@ -226,9 +226,9 @@ def report_edit(request, pk):
             messages.info(request, _("This union has not submitted its report yet."))
             return redirect("assignment_detail", pk=assignment.pk)
     requirements = list(
-        assignment.directive.requirements.select_related(
+        assignment.directive.requirements.with_figures().select_related(
             "report_to", "directive__issuer"
-        ).prefetch_related("expected_figures")
+        )
     )
     form = ReportForm(
         request.POST or None, request.FILES or None, report=report, requirements=requirements

@@ -25,7 +25,7 @@ from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import override_settings
 
-from directives.models import Directive, DirectiveAttachment, Membership
+from directives.models import CatalogueFigure, Directive, DirectiveAttachment, Membership
 from directives.services import directive_issue, directive_set_recipients
 from reports import jobs, tasks
 from reports.models import SpreadsheetJob
@@ -150,6 +150,7 @@ def build_world():
         drafting=drafting,
         import_job=SpreadsheetJob.objects.get(pk=import_job.pk),
         export_job=SpreadsheetJob.objects.get(pk=export_job.pk),
+        shared_figure=CatalogueFigure.objects.create(code="workers_covered", name="覆盖职工人数"),
         # What no refusal may show: the units' work, and the directives' titles.
         secrets=(
             SDU_NARRATIVE,

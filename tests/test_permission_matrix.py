@@ -24,7 +24,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from directives.models import Figure, Union
+from directives.models import CatalogueFigure, Figure, Union
 from tests.files import PDF, csv_bytes
 from tests.matrix_world import copy_of_media, snapshot, world_in_transaction
 
@@ -761,6 +761,14 @@ admin:directives_directive_delete           edu's     403 200     403 200
 admin:directives_directive_import           -         403 200     403 200
 admin:directives_directive_process_import   -         405 405     403 200
 admin:directives_directive_export           -         403 200     403 200
+admin:directives_cataloguefigure_add            -         200 200     200 200
+admin:directives_cataloguefigure_changelist     -         200 200     200 200
+admin:directives_cataloguefigure_change         shared    200 200     200 200
+admin:directives_cataloguefigure_change         standard  200 200     403 403
+admin:directives_cataloguefigure_history        shared    200 200     200 200
+admin:directives_cataloguefigure_simple_history shared    200 200     403 403
+admin:directives_cataloguefigure_delete         shared    200 200     200 200
+admin:directives_cataloguefigure_delete         standard  403 403     403 403
 admin:directives_assignment_add             -         403 403     403 403
 admin:directives_assignment_changelist      -         403 200     403 200
 admin:directives_assignment_change          sdu       403 200     403 403
@@ -828,6 +836,10 @@ ADMIN_TARGETS = {
     "auth_user": {"sdu": lambda w: w.people.sdu_staff, "qingdao": lambda w: w.people.qd_staff},
     "directives_directive": {"edu's": lambda w: w.issued},
     "directives_assignment": {"sdu": lambda w: w.sdu.assignment},
+    "directives_cataloguefigure": {
+        "shared": lambda w: w.shared_figure,
+        "standard": lambda w: CatalogueFigure.objects.get(code="participants"),
+    },
 }
 ADMIN_STATUS = {"IDX": ADMIN_INDEX}
 

@@ -1,6 +1,6 @@
 from django import template
 
-from directives.models import Figure
+from directives.models import figure_label as label_of_figure
 
 register = template.Library()
 
@@ -24,8 +24,8 @@ def lookup(mapping, key):
 
 @register.filter
 def figure_label(code):
-    """The translated name of a figure code."""
-    return Figure(code).label
+    """The name of a figure code: a standard one translated."""
+    return label_of_figure(code)
 
 
 @register.filter

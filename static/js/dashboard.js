@@ -30,7 +30,7 @@
     new Chart(timeline, {
       type: "line",
       data: {
-        labels: data.timeline.points.map((point) => point.x),
+        labels: data.timeline.points.map((point) => point.label),
         datasets: [{
           label: data.timeline.label,
           data: data.timeline.points.map((point) => point.y),

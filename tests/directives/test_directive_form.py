@@ -1,10 +1,13 @@
 import datetime
 
 import pytest
+from django.core.management import call_command
+from django.db.models import RestrictedError
 from django.urls import reverse
 
-from directives.models import Directive, Figure, Requirement
-from directives.services import directive_forward
+from directives.models import CatalogueFigure, Directive, Figure, Membership, Requirement
+from directives.services import directive_forward, figure_for_directive
+from tests.conftest import make_directive, make_user
 
 
 def requirement_rows(*rows, initial=0):
@@ -301,3 +304,96 @@ def test_a_date_outside_2000_to_2100_is_a_form_error_and_nothing_is_saved(
     )
     assert errors[field] == ["日期须在2000年1月1日至2100年12月31日之间。"]
     assert not Directive.objects.exists()
+
+
+def test_an_issuer_sets_targets_and_adds_figures_of_its_own(login, people, tree):
+    client = login(people.edu)
+    study = {
+        **STUDY,
+        "figures": [Figure.STUDY_SESSIONS],
+        # A target on a figure left unticked asks for it too.
+        f"target_{Figure.TRAINEES}": "200",
+        "new_figures": "覆盖职工人数、发放学习资料份数",
+    }
+    response = client.post(
+        reverse("directive_create"), {**directive_data(), **requirement_rows(study, REPORT)}
+    )
+    assert response.status_code == 302
+    directive = Directive.objects.get(number="鲁教工发〔2015〕30号")
+    requirement = directive.requirements.first()
+    expected = {e.figure.name: e.target for e in requirement.expected_figures.all()}
+    assert expected == {
+        "组织学习场次": None,
+        "培训人次": 200,
+        "覆盖职工人数": None,
+        "发放学习资料份数": None,
+    }
+    own = CatalogueFigure.objects.filter(directive=directive)
+    assert set(own.values_list("name", flat=True)) == {"覆盖职工人数", "发放学习资料份数"}
+
+    # The draft offers them again, now with a target to set; other directives do not.
+    covered = own.get(name="覆盖职工人数")
+    page = client.get(reverse("directive_edit", args=[directive.pk]))
+    assert f'value="{covered.code}"' in page.content.decode()
+    data = edit_data(directive)
+    data["requirements-0-figures"] = [*requirement.figure_codes]
+    data[f"requirements-0-target_{covered.code}"] = "500"
+    data[f"requirements-0-target_{Figure.TRAINEES}"] = "200"
+    assert client.post(reverse("directive_edit", args=[directive.pk]), data).status_code == 302
+    assert requirement.expected_figures.get(figure=covered.code).target == 500
+    other = client.get(reverse("directive_create"))
+    assert f'value="{covered.code}"' not in other.content.decode()
+
+    detail = client.get(reverse("directive_detail", args=[directive.pk])).content.decode()
+    assert "培训人次 · 每单位目标200" in detail
+    assert "覆盖职工人数 · 每单位目标500" in detail
+
+
+def test_a_figure_the_admin_adds_is_offered_to_every_issuer(login, people, tree, client):
+    admin_user = make_user("edu_admin", tree.edu, Membership.Role.ADMIN, is_staff=True)
+    client.force_login(admin_user)
+    response = client.post(
+        reverse("admin:directives_cataloguefigure_add"),
+        {"name": "覆盖职工人数", "code": "workers_covered", "position": "20"},
+    )
+    assert response.status_code == 302
+    assert CatalogueFigure.objects.shared().filter(code="workers_covered").exists()
+    # An office need not invent a code.
+    response = client.post(
+        reverse("admin:directives_cataloguefigure_add"),
+        {"name": "发放学习资料份数", "code": "", "position": "21"},
+    )
+    assert response.status_code == 302
+    handed_out = CatalogueFigure.objects.get(name="发放学习资料份数")
+    assert handed_out.code.startswith("f_") and handed_out.directive is None
+    # The ten standard figures stay as they are.
+    standard = CatalogueFigure.objects.get(code=Figure.PARTICIPANTS)
+    refused = client.post(
+        reverse("admin:directives_cataloguefigure_change", args=[standard.pk]),
+        {"name": "人数", "position": "1"},
+    )
+    assert refused.status_code == 403
+    assert CatalogueFigure.objects.get(code=Figure.PARTICIPANTS).name == "参加人次"
+
+    page = login(people.qingdao).get(reverse("directive_create")).content.decode()
+    assert 'value="workers_covered"' in page and "组织学习场次" in page
+
+
+def test_the_standard_figures_come_back_when_missing(db):
+    CatalogueFigure.objects.filter(code=Figure.MEASURES).delete()
+    call_command("migrate", verbosity=0)
+    assert CatalogueFigure.objects.get(code=Figure.MEASURES).name == "制定措施条数"
+    assert CatalogueFigure.objects.shared().count() == 10
+
+
+def test_a_directives_own_figures_go_with_it_and_shared_ones_in_use_stay(tree, people):
+    directive = make_directive(tree.edu, user=people.edu)
+    requirement = directive.requirements.first()
+    own = figure_for_directive(directive=directive, name="覆盖职工人数")
+    shared = CatalogueFigure.objects.create(code="workers_covered", name="职工覆盖面")
+    requirement.set_figures([Figure.PARTICIPANTS, own.code, shared.code])
+    with pytest.raises(RestrictedError):
+        shared.delete()
+    directive.delete()
+    assert not CatalogueFigure.objects.filter(pk=own.pk).exists()
+    assert CatalogueFigure.objects.filter(pk=shared.pk).exists()

@@ -199,9 +199,9 @@ def test_progress_over_time_counts_units_done_as_the_cards_do(cascade, people, l
     # unit done with study: three, as on the cards; then Qingdao's publicity on 10-03.
     points = response.context["charts"]["timeline"]["points"]
     assert points == [
-        {"x": "2015-09-20", "y": 3},
-        {"x": "2015-10-03", "y": 4},
-        {"x": "2015-11-10", "y": 4},
+        {"x": "2015-09-20", "label": "2015年9月20日", "y": 3},
+        {"x": "2015-10-03", "label": "2015年10月3日", "y": 4},
+        {"x": "2015-11-10", "label": "2015年11月10日", "y": 4},
     ]
     assert response.context["total"].counts.done == 4
 
@@ -247,6 +247,8 @@ def test_filters_narrow_the_rows(cascade, people, login, tree):
     found = client.get(url, {"q": "文学院"})
     assert list(rows_of(found)) == []
     assert [u.name for u in found.context["matches"]] == ["文学院分工会"]
+    # Qingdao sent its units nothing: a name found beneath it is no way down.
+    assert list(client.get(url, {"q": "第二中学"}).context["matches"]) == []
 
 
 @pytest.mark.parametrize(
@@ -492,3 +494,67 @@ def test_the_completion_table_exports_each_unit_with_its_statuses(cascade, peopl
         reverse("dashboard_export", args=[top.pk]), {"unit": tree.edu.pk}
     )
     assert outsider.status_code == 404
+
+
+def test_unions_not_sent_the_directive_are_listed_apart_and_not_counted(
+    cascade, people, login, tree
+):
+    top, _edu_forward = cascade
+    # Qingdao received the directive and passed it on to none of its units.
+    response = login(people.province).get(
+        reverse("dashboard", args=[top.pk]), {"unit": tree.qingdao.pk}
+    )
+    rows = rows_of(response)
+    assert list(rows) == ["青岛市总工会"]
+    assert rows["青岛市总工会"].own
+    not_sent = [union.name for union in response.context["not_sent"]]
+    assert not_sent == [u.name for u in Union.objects.children_of(tree.qingdao)]
+    assert response.context["total"].counts.total == 3
+    assert response.context["charts"]["by_union"]["labels"] == [tree.qingdao.label]
+    page = response.content.decode()
+    section = page[page.index('data-testid="not-sent"') :]
+    assert "未下发（不计入统计）：" in section
+    for name in not_sent:
+        assert name in section
+    table = page[page.index('data-testid="dashboard-rows"') : page.index('data-testid="not-sent"')]
+    for name in not_sent:
+        assert name not in table
+
+
+def test_filter_labels_end_in_the_languages_colon(cascade, people, login):
+    top, _edu_forward = cascade
+    page = login(people.province).get(reverse("dashboard", args=[top.pk])).content.decode()
+    filters = page[page.index('data-testid="filters"') :]
+    filters = filters[: filters.index("</form>")]
+    assert "工作要求类别：</label>" in filters
+    assert ":</label>" not in filters
+    assert "只看逾期</label>" in filters
+
+
+def test_figures_show_progress_against_their_targets(cascade, people, login, tree):
+    top, _edu_forward = cascade
+    study = requirement(top, "study")
+    study.set_figures([Figure.STUDY_SESSIONS, Figure.PARTICIPANTS], targets={"participants": 200})
+
+    response = login(people.province).get(reverse("dashboard", args=[top.pk]))
+
+    def cell(row):
+        return next(c for c in row.cells if c.expected.figure_id == "participants")
+
+    rows = rows_of(response)
+    # The education union's subtree: itself 100, Jinan 40, SDU 320 + 50 (training passes
+    # study on), the college nothing; only SDU reaches 200, of four units owing study.
+    edu = cell(rows["山东省教育工会"])
+    assert (edu.total, edu.units, edu.goal, edu.reached) == (510, 4, 800, 1)
+    qingdao = cell(rows["青岛市总工会"])
+    assert (qingdao.total, qingdao.units, qingdao.goal, qingdao.reached) == (0, 1, 200, 0)
+    total = cell(response.context["total"])
+    assert (total.total, total.goal, total.reached, total.percent) == (510, 1000, 1, 51)
+    sessions = next(
+        c for c in response.context["total"].cells if c.expected.figure_id == "study_sessions"
+    )
+    assert sessions.goal is None
+    page = response.content.decode()
+    figures = page[page.index('data-testid="figures"') :]
+    assert "每单位目标200" in figures
+    assert "5个单位中1个达标" in figures and "/ 1000" in figures

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from directives.models import Figure, Requirement
+from directives.services import figure_for_directive
 from reports.models import EntryFigure, ProgressEntry
 
 UTC = datetime.UTC
@@ -316,3 +317,23 @@ def test_a_narrative_over_ten_thousand_characters_is_a_form_error(
     assert "narrative" in response.context["form"].errors
     assert fits.status_code == 302
     assert ProgressEntry.objects.get().narrative == "学" * 10_000
+
+
+def test_staff_log_a_directives_own_figure_and_see_its_target(client, people, assignment, study):
+    covered = figure_for_directive(directive=study.directive, name="覆盖职工人数")
+    study.set_figures(
+        [*study.figure_codes, covered.code], targets={Figure.PARTICIPANTS: 200, covered.code: 500}
+    )
+    client.force_login(people.sdu_staff)
+    form_page = client.get(add_url(assignment, study)).content.decode()
+    assert "目标：每单位200" in form_page and "目标：每单位500" in form_page
+    assert "覆盖职工人数" in form_page
+
+    client.post(add_url(assignment, study), entry_data(**{f"figure_{covered.code}": "640"}))
+
+    entry = ProgressEntry.objects.get()
+    assert entry.figure_values[covered.code] == 640
+    task = client.get(reverse("assignment_detail", args=[assignment.pk])).content.decode()
+    assert "覆盖职工人数 640" in task
+    detail = client.get(reverse("entry_detail", args=[entry.pk])).content.decode()
+    assert "覆盖职工人数：640" in detail

@@ -419,3 +419,40 @@ def test_the_generated_text_counts_the_units(cascade, tree, people, clock):
             "returned for changes, %(pending)s not yet due, %(missing)s missing."
         ) % {"on_time": 1, "late": 0, "returned": 0, "pending": 1, "missing": 1}
     assert line in text
+
+
+def test_the_roll_up_shows_the_unions_own_work_apart(cascade, tree, people):
+    study = study_of(cascade.province)
+    response = client_for(people.edu).get(
+        reverse("report_edit", args=[edu_assignment(cascade, tree).pk])
+    )
+    roll_up = response.context["roll_up"]
+    assert [e.entry for e in roll_up.own[study.pk]] == [cascade.entries["edu"]]
+    assert all(e.union != tree.edu for e in roll_up.excerpts[study.pk])
+    panel = roll_up_panel(response)
+    own = panel[panel.index("data-own-work") :]
+    own = own[: own.index("</ul>")]
+    assert "省教育工会机关集中学习" in own
+    assert "山东大学工会" not in own
+    beneath = panel[panel.index("data-beneath") :]
+    assert "省教育工会机关集中学习" not in beneath
+    assert "本单位工作：" in panel and "下级单位：" in panel
+
+
+def test_the_roll_up_counts_units_against_the_target(cascade, tree, people):
+    study = study_of(cascade.province)
+    study.expected_figures.filter(figure=PARTICIPANTS).update(target=100)
+    assignment = edu_assignment(cascade, tree)
+    edu = client_for(people.edu)
+
+    response = edu.get(reverse("report_edit", args=[assignment.pk]))
+
+    # Four units owe study beneath the education union, itself included: it logged 30,
+    # SDU 190, Jinan 200 and the college 85, so two reach 100.
+    goal = response.context["roll_up"].goals[(study.pk, PARTICIPANTS)]
+    assert (goal.target, goal.units, goal.reached, goal.goal) == (100, 4, 2, 400)
+    panel = roll_up_panel(response)
+    assert "／目标400（每单位100），4个单位中2个达标" in panel
+    edu.post(reverse("report_roll_up", args=[assignment.pk]))
+    text = Report.objects.get(assignment=assignment).text
+    assert "参加人次: 505 ／目标400（每单位100），4个单位中2个达标" in text

@@ -4,7 +4,7 @@ import datetime
 
 from django.contrib.auth import get_user_model
 
-from directives.models import Directive, Figure, Membership, Requirement
+from directives.models import CatalogueFigure, Directive, Figure, Membership, Requirement
 from directives.resources import DirectiveResource, MembershipResource, RequirementResource
 from tests.files import csv_bytes, sheet_bytes
 
@@ -307,3 +307,22 @@ def test_a_due_date_outside_2000_to_2100_is_a_row_error(edu_draft, people):
         (4, "Due on", out_of_range),
     ]
     assert snapshot_of_directives() == before
+
+
+def test_importing_requirements_names_catalogue_figures_and_keeps_targets(edu_draft, people):
+    edu_draft.number = "鲁教工发〔2015〕40号"
+    edu_draft.save()
+    study = edu_draft.requirements.get(position=1)
+    study.set_figures([Figure.PARTICIPANTS], targets={Figure.PARTICIPANTS: 200})
+    CatalogueFigure.objects.create(code="workers_covered", name="覆盖职工人数")
+    row = ["SD-EDU", "鲁教工发〔2015〕40号", 1, "学习", study.title, "", "2015-10-31"]
+
+    outcome = run_import(
+        RequirementResource(user=people.edu),
+        "工作要求.csv",
+        csv_bytes([REQUIREMENT_HEADERS, [*row, "参加人次、覆盖职工人数"]]),
+    )
+
+    assert problems(outcome) == []
+    expected = {e.figure_id: e.target for e in study.expected_figures.all()}
+    assert expected == {Figure.PARTICIPANTS: 200, "workers_covered": None}

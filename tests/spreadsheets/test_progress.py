@@ -2,7 +2,11 @@
 
 import datetime
 
+from django.utils import translation
+
 from directives.models import Directive, Figure
+from directives.services import figure_for_directive
+from reports.exports import entries_table
 from reports.models import EntryFigure, ProgressEntry, Report
 from reports.resources import ProgressEntryResource, ReportResource
 from reports.services import report_for, report_save, report_submit
@@ -213,3 +217,39 @@ def test_a_nul_character_or_an_overlong_narrative_is_a_row_error(edu_directive, 
         (3, "What was done"),
     ]
     assert entries() == []
+
+
+def test_a_directives_own_figure_imports_and_exports_after_the_standard_columns(
+    edu_directive, people
+):
+    study = edu_directive.requirements.get(position=1)
+    covered = figure_for_directive(directive=edu_directive, name="覆盖职工人数")
+    study.set_figures([*study.figure_codes, covered.code], targets={covered.code: 500})
+    rows = [["SD-EDU", NUMBER, "SDU", 1, "2015-10-08", "全校覆盖", 1, 80, 640]]
+
+    outcome = run_import(
+        ProgressEntryResource(user=people.sdu_staff),
+        "进展.csv",
+        csv_bytes([[*ENTRY_HEADERS, "覆盖职工人数"], *rows]),
+    )
+
+    assert problems(outcome) == []
+    entry = ProgressEntry.objects.get(narrative="全校覆盖")
+    assert entry.figure_values == {
+        Figure.STUDY_SESSIONS: 1,
+        Figure.PARTICIPANTS: 80,
+        covered.code: 640,
+    }
+    # The standard columns keep their places; the directive's own comes after 记录人.
+    resource = ProgressEntryResource(user=people.sdu_staff)
+    with translation.override("zh-hans"):
+        headers = resource.get_export_headers()
+        assert headers[8:] == [*(str(label) for label in Figure.labels), "记录人", "覆盖职工人数"]
+    lines = export_file(resource, "csv").decode("utf-8-sig").splitlines()
+    assert lines[-1].endswith(",640")
+    # The app's own export of entries writes the same columns.
+    table = entries_table(people.sdu_staff)
+    row = next(r for r in table.rows if "全校覆盖" in r)
+    assert len(row) == len(table.headers) and row[-1] == 640
+    # Another union's staff, outside the cascade, gets no column for it.
+    assert "覆盖职工人数" not in ProgressEntryResource(user=people.qd_staff).get_export_headers()

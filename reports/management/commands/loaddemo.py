@@ -141,10 +141,10 @@ DIRECTIVES = (
         "requirements": (
             (10, K.STUDY, 10, d(2015, 11, 15), "召开专题会议集体学习",
              "先学习媒体的报道和评论，正式文件下发后再集中学习，领导班子带头。",
-             [F.STUDY_SESSIONS, F.PARTICIPANTS, F.LECTURES]),
+             [F.STUDY_SESSIONS, F.PARTICIPANTS, F.LECTURES, "覆盖职工人数"]),
             (15, K.TRAINING, 10, d(2015, 11, 30), "工会干部轮训一遍",
              "把会议精神列进工会干部培训计划，办好专题培训班，所属工会干部全部轮训一遍。",
-             [F.TRAINING_COURSES, F.TRAINEES]),
+             [F.TRAINING_COURSES, (F.TRAINEES, 100)]),
             (20, K.PUBLICITY, 20, d(2015, 11, 30), "面向教职工宣传",
              "配合宣传部门，借助工会网站、报刊和微博、微信向教职工宣讲会议精神。",
              [F.ARTICLES, F.NEW_MEDIA_POSTS, F.LECTURES]),
@@ -313,7 +313,16 @@ def fill_draft(directive, spec, parent):
         requirement.title, requirement.description = title, description
         requirement.full_clean()
         requirement.save()
-        requirement.set_figures(figures)
+        # A figure is a standard code, (code, target per unit), or the name of one the
+        # directive adds for itself.
+        codes, targets = [], {}
+        for item in figures:
+            code, target = item if isinstance(item, tuple) else (item, None)
+            if code not in Figure.values:
+                code = services.figure_for_directive(directive=directive, name=code).code
+            codes.append(code)
+            targets[code] = target
+        requirement.set_figures(codes, targets=targets)
 
 
 def load_directives(unions, users):
