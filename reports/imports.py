@@ -28,6 +28,7 @@ from directives.spreadsheets.cells import (
     DateWidget,
     WholeNumberWidget,
 )
+from directives.wording import join_list
 
 from .resources import ProgressEntryResource, ReportResource
 
@@ -57,7 +58,7 @@ class Importable:
             column = resource.fields[name]
             widget = column.widget
             if isinstance(widget, ChoiceWidget):
-                values = "、".join(str(label) for _code, label in widget.choices)
+                values = join_list(label for _code, label in widget.choices)
                 if isinstance(widget, ChoiceListWidget):
                     values = _("any of: %(values)s") % {"values": values}
             elif isinstance(widget, DateWidget):

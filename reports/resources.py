@@ -20,6 +20,7 @@ from directives.spreadsheets.cells import (
     WholeNumberWidget,
 )
 from directives.spreadsheets.resources import SpreadsheetResource
+from directives.wording import join_list, person
 
 from .access import may_act_for, readable_reports, visible_assignments
 from .models import ProgressEntry, Report
@@ -113,34 +114,44 @@ def figure_column(code):
 
 
 class ProgressEntryResource(AssignmentRowsResource):
-    """Progress entries, one a row, with a column for each figure."""
+    """Progress entries, one a row, with a column for each figure, the names of the evidence
+    files and who recorded the entry.
+
+    The requirement is named by its title, as the screens name it; a file may still give
+    its number instead (the column 工作要求序号 of earlier files)."""
 
     requirement = Field(
-        attribute="requirement__position",
-        column_name="requirement",
-        widget=WholeNumberWidget(),
-        readonly=True,
-    )
-    requirement_title = Field(
         attribute="requirement__title",
-        column_name="requirement_title",
+        column_name="requirement",
         widget=TextWidget(),
         readonly=True,
     )
     occurred_on = Field(attribute="occurred_on", column_name="occurred_on", widget=DateWidget())
     narrative = Field(attribute="narrative", column_name="narrative", widget=TextWidget())
+    evidence = Field(
+        attribute="evidence",
+        column_name="evidence",
+        widget=TextWidget(),
+        readonly=True,
+        dehydrate_method="evidence_names",
+    )
     author = Field(
-        attribute="author__username", column_name="author", widget=TextWidget(), readonly=True
+        attribute="author",
+        column_name="author",
+        widget=TextWidget(),
+        readonly=True,
+        dehydrate_method="author_name",
     )
 
     headers = {
         **AssignmentRowsResource.headers,
-        "requirement": gettext_lazy("Requirement number"),
-        "requirement_title": gettext_lazy("Requirement"),
+        "requirement": gettext_lazy("Requirement"),
         "occurred_on": gettext_lazy("Date"),
         "narrative": gettext_lazy("What was done"),
+        "evidence": gettext_lazy("Evidence files"),
         "author": gettext_lazy("Recorded by"),
     }
+    aliases = {"requirement": (gettext_lazy("Requirement number"),)}
 
     class Meta:
         model = ProgressEntry
@@ -150,21 +161,32 @@ class ProgressEntryResource(AssignmentRowsResource):
             "unit",
             "unit_name",
             "requirement",
-            "requirement_title",
             "occurred_on",
             "narrative",
             *(f"figure_{code}" for code in Figure.values),
+            "evidence",
             "author",
         )
         import_id_fields = ("issuer", "number", "unit", "requirement", "occurred_on", "narrative")
 
     def __init__(self, user=None, **kwargs):
         super().__init__(user=user, **kwargs)
-        # One column for each figure, headed by its name.
+        # One column for each figure, headed by its name, before the evidence and author.
         self.headers = dict(self.headers)
+        evidence, author = self.fields.pop("evidence"), self.fields.pop("author")
         for code, label in Figure.choices:
             self.fields[f"figure_{code}"] = figure_column(code)
             self.headers[f"figure_{code}"] = label
+        self.fields["evidence"], self.fields["author"] = evidence, author
+        self.requirements = {}
+
+    @staticmethod
+    def evidence_names(entry):
+        return join_list(evidence.name for evidence in entry.evidence.all())
+
+    @staticmethod
+    def author_name(entry):
+        return person(entry.author)
 
     def scoped(self, queryset):
         return (
@@ -172,23 +194,61 @@ class ProgressEntryResource(AssignmentRowsResource):
             .select_related(
                 "assignment__directive__issuer", "assignment__recipient", "requirement", "author"
             )
-            .prefetch_related("figures")
+            .prefetch_related("figures", "evidence")
             .order_by(
                 "assignment__recipient__path", "assignment__directive_id", "occurred_on", "pk"
             )
         )
 
-    def init_instance(self, row=None):
-        assignment = self.assignment_for(row)
-        position = self.fields["requirement"].clean(row)
-        requirement = assignment.directive.requirements.filter(position=position).first()
-        if requirement is None:
+    def requirement_for(self, assignment, row):
+        """The directive's requirement the row names by its title, or by its number."""
+        name = self.fields["requirement"].clean(row)
+        key = (assignment.directive_id, name)
+        if key not in self.requirements:
+            requirements = assignment.directive.requirements
+            found = list(requirements.filter(title=name)[:2])
+            if not found and name.isdigit():
+                found = list(requirements.filter(position=int(name)))
+            self.requirements[key] = found
+        found = self.requirements[key]
+        if len(found) != 1:
+            message = (
+                _("Directive %(number)s has no requirement “%(requirement)s”.")
+                if not found
+                else _(
+                    "Directive %(number)s has several requirements “%(requirement)s”: "
+                    "give the requirement's number instead."
+                )
+            )
             raise ValidationError(
                 {
-                    "requirement": _("Directive %(number)s has no requirement %(position)s.")
-                    % {"number": assignment.directive.number, "position": position}
+                    "requirement": message
+                    % {"number": assignment.directive.number, "requirement": name}
                 }
             )
+        return found[0]
+
+    def get_instance(self, instance_loader, row):
+        """The entry the row names, found through its requirement's title or number."""
+        assignment = self.assignment_for(row)
+        requirement = self.requirement_for(assignment, row)
+        key, errors = {}, {}
+        for name in ("occurred_on", "narrative"):
+            try:
+                key[name] = self.fields[name].clean(row)
+            except ValueError as error:
+                errors[name] = str(error)
+        if errors:
+            raise ValidationError(errors)
+        return (
+            ProgressEntry.objects.filter(assignment=assignment, requirement=requirement, **key)
+            .prefetch_related("figures")
+            .first()
+        )
+
+    def init_instance(self, row=None):
+        assignment = self.assignment_for(row)
+        requirement = self.requirement_for(assignment, row)
         return ProgressEntry(assignment=assignment, requirement=requirement, author=self.user)
 
     def after_init_instance(self, instance, new, row, **kwargs):
@@ -202,8 +262,8 @@ class ProgressEntryResource(AssignmentRowsResource):
         for code in Figure.values:
             if getattr(entry, f"figure_{code}") is not None and code not in expected:
                 problems[f"figure_{code}"] = _(
-                    "Requirement %(position)s does not ask for this figure."
-                ) % {"position": entry.requirement.position}
+                    "The requirement “%(requirement)s” does not ask for this figure."
+                ) % {"requirement": entry.requirement.title}
         return problems
 
     def do_instance_save(self, instance, is_create):

@@ -225,10 +225,18 @@ def export_list(request):
     )
 
 
+ENTRY_FILTERS = ("directive", "unit", "own", "requirement")
+
+
 @login_required
 @require_safe
 def export(request, kind):
-    return export_response(request, kind, {})
+    """One of the tables of the export page; progress entries of one directive with
+    ?directive= (and, as its dashboard lists them, ?unit=, ?own=1, ?requirement=)."""
+    parameters = {}
+    if kind == "entries":
+        parameters = {name: request.GET[name] for name in ENTRY_FILTERS if request.GET.get(name)}
+    return export_response(request, kind, parameters)
 
 
 @login_required
