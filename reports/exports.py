@@ -91,9 +91,9 @@ def entries_table(user, entries=None, name=""):
 
 
 def directive_entries(user, parameters):
-    """The directive and the entries of one directive's cascade: for a supervisor, those its dashboard's list
-    shows (beneath ?unit=, of that union alone with ?own=1, on one ?requirement=); for
-    staff, their own union's. Any other directive, union or requirement is 404."""
+    """A directive and the entries of its cascade: for a supervisor, those its dashboard's
+    list shows (beneath ?unit=, of that union alone with ?own=1, on one ?requirement=);
+    for staff, their own union's. Any other directive, union or requirement is 404."""
     pk = str(parameters.get("directive") or "")
     if not pk.isdigit():
         raise Http404
