@@ -179,6 +179,16 @@ class ProgressEntryResource(AssignmentRowsResource):
             self.headers[f"figure_{code}"] = label
         self.fields["evidence"], self.fields["author"] = evidence, author
         self.requirements = {}
+        self.assignments_by_key = {}
+
+    def assignment_for(self, row):
+        # Looked up once a file for each directive and union: every row asks twice.
+        key = tuple(
+            str(row.get(self.fields[name].column_name)) for name in ("issuer", "number", "unit")
+        )
+        if key not in self.assignments_by_key:
+            self.assignments_by_key[key] = super().assignment_for(row)
+        return self.assignments_by_key[key]
 
     @staticmethod
     def evidence_names(entry):
