@@ -8,6 +8,7 @@ from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
@@ -183,6 +184,14 @@ def dashboard_entries(request, pk):
             "directive": dashboard.directive,
             "requirement": requirement,
             "page": page_of(request, entries, size=50),
+            "export_query": urlencode(
+                {
+                    "directive": dashboard.directive.pk,
+                    "unit": dashboard.node.pk,
+                    **({"own": "1"} if own else {}),
+                    **({"requirement": requirement.pk} if requirement else {}),
+                }
+            ),
         },
     )
 

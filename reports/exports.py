@@ -7,12 +7,13 @@ files (docs/spreadsheets.md); which rows of an exported file the user may correc
 import again depends on the kind and the user's role (`reimport_note`).
 """
 
-from itertools import groupby
+from itertools import groupby, islice
 from operator import itemgetter
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Case, CharField, F, Value, When
 from django.http import Http404
+from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -22,14 +23,22 @@ from directives.access import (
     may_track,
     membership_of,
     oversees_subtree,
+    visible_directives,
 )
 from directives.models import Figure
 from directives.resources import MembershipResource, RequirementResource, UnionResource
 from directives.spreadsheets.writing import CHUNK, Table, resource_table
+from directives.wording import join_list, person_name
 
 from .access import assignments_to_record, dashboard_place
 from .dashboards import REQUIREMENT_STATUSES, Dashboard, union_status_q
-from .models import ReportTimeliness, RequirementStatus, with_report_timeliness
+from .models import (
+    Evidence,
+    ProgressEntry,
+    ReportTimeliness,
+    RequirementStatus,
+    with_report_timeliness,
+)
 from .resources import ProgressEntryResource, ReportResource
 
 # --- The tables -------------------------------------------------------------------------
@@ -40,46 +49,59 @@ ENTRY_COLUMNS = [
     "assignment__directive__number",
     "assignment__recipient__code",
     "assignment__recipient__name",
-    "requirement__position",
     "requirement__title",
     "occurred_on",
     "narrative",
 ]
+AUTHOR_COLUMNS = ["author__last_name", "author__first_name", "author__username"]
 
 
-def entries_table(user, entries=None):
+def entries_table(user, entries=None, name=""):
     """Progress entries in the user's scope (or those of `entries` within it), a row each,
     in the columns of `ProgressEntryResource`.
 
     One query streams the entries joined to their figures (a row per figure, those of
-    one entry next to each other), read as plain values, a chunk at a time.
+    one entry next to each other), read as plain values, a chunk at a time; one more a
+    chunk reads the names of its entries' evidence files.
     """
     resource = ProgressEntryResource(user=user)
     entries = resource.get_queryset() if entries is None else resource.scoped(entries)
     values = entries.prefetch_related(None).values_list(
         "pk",
         *ENTRY_COLUMNS,
-        "author__username",
+        *AUTHOR_COLUMNS,
         "recorded_by_union__name",
         "figures__figure",
         "figures__value",
     )
     standard, others = Figure.values, resource.figure_codes[len(Figure.values) :]
+    width = len(ENTRY_COLUMNS)
 
-    def rows():
-        for _pk, lines in groupby(values.iterator(chunk_size=CHUNK), key=itemgetter(0)):
+    def grouped():
+        for pk, lines in groupby(values.iterator(chunk_size=CHUNK), key=itemgetter(0)):
             first, *more = lines
             numbers = {line[-2]: line[-1] for line in (first, *more)}
-            yield [
-                *first[1:-4],
-                *(numbers.get(code) for code in standard),
-                first[-4] or "",
-                first[-3] or "",
-                *(numbers.get(code) for code in others),
-            ]
+            author = person_name(*first[1 + width : 4 + width])
+            on_behalf = first[4 + width] or ""
+            yield (
+                pk,
+                [*first[1 : 1 + width], *(numbers.get(code) for code in standard)],
+                [author, on_behalf, *(numbers.get(code) for code in others)],
+            )
+
+    def rows():
+        entries = iter(grouped())
+        while chunk := list(islice(entries, CHUNK)):
+            files = {}
+            for entry, name in Evidence.objects.filter(
+                entry__in=[pk for pk, _row, _rest in chunk]
+            ).values_list("entry", "name"):
+                files.setdefault(entry, []).append(name)
+            for pk, row, rest in chunk:
+                yield [*row, join_list(files.get(pk, ())), *rest]
 
     return Table(
-        name=_("Progress entries"),
+        name=name or _("Progress entries"),
         headers=resource.get_export_headers(),
         rows=rows(),
         count=entries.count(),
@@ -91,29 +113,30 @@ def progress_template_table(user, directive):
     union the user logs progress for (`assignments_to_record`), with the directive, unit
     and requirement filled in, and a column for each figure the directive asks for. Rows
     left with nothing else filled in are skipped when the file is imported."""
-    resource = ProgressEntryResource(user=user)
+    resource = ProgressEntryResource(user=user, directive=directive)
     requirements = list(directive.requirements.prefetch_related("expected_figures"))
     asked = {code for requirement in requirements for code in requirement.figure_codes}
-    codes = [code for code in Figure.values if code in asked]
+    codes = [code for code in resource.figure_codes if code in asked]
     names = [
         "issuer",
         "number",
         "unit",
         "unit_name",
         "requirement",
-        "requirement_title",
         "occurred_on",
         "narrative",
         *(f"figure_{code}" for code in codes),
     ]
+    titles = [requirement.title for requirement in requirements]
     rows = [
         [
             directive.issuer.code,
             directive.number,
             assignment.recipient.code,
             assignment.recipient.name,
-            requirement.position,
-            requirement.title,
+            # The import reads a requirement by its title, or by its number where two
+            # requirements of the directive share a title.
+            requirement.title if titles.count(requirement.title) == 1 else requirement.position,
             None,
             "",
             *(None for _code in codes),
@@ -129,10 +152,43 @@ def progress_template_table(user, directive):
     )
 
 
+def directive_entries(user, parameters):
+    """A directive and the entries of its cascade: for a supervisor, those its dashboard's
+    list shows (beneath ?unit=, of that union alone with ?own=1, on one ?requirement=);
+    for staff, their own union's. Any other directive, union or requirement is 404."""
+    pk = str(parameters.get("directive") or "")
+    if not pk.isdigit():
+        raise Http404
+    if not may_supervise(user):
+        directive = get_object_or_404(visible_directives(user).published(), pk=pk)
+        return directive, ProgressEntry.objects.filter(
+            assignment__directive__origin=directive.origin_id
+        )
+    directive, node, top = dashboard_place(user, pk, parameters.get("unit"))
+    dashboard = Dashboard(directive, node, top=top)
+    requirement = None
+    if parameters.get("requirement"):
+        requirement = next(
+            (r for r in dashboard.requirements if str(r.pk) == str(parameters["requirement"])),
+            None,
+        )
+        if requirement is None:
+            raise Http404
+    return directive, dashboard.entries(own=parameters.get("own") == "1", requirement=requirement)
+
+
+def directive_name(directive):
+    """How a file and its sheet name a directive: by its document number, else its title."""
+    return directive.number or directive.title
+
+
 def matrix_table(dashboard):
     """The dashboard's directive as unions × requirements: each union that received it in
     the subtree, its acknowledgement and forward, its status on each requirement, its
-    report and its figure totals."""
+    completion rate, its report and its figure totals; then a 合计 row: how many unions
+    it was sent to, acknowledged, forwarded, were done with each requirement and reported,
+    the completion rate of all of them and the figures added up. Named after the directive
+    and the union."""
     requirements = dashboard.requirements
     statuses = {
         (union, above): status
@@ -150,15 +206,36 @@ def matrix_table(dashboard):
     }
     labels = dict(RequirementStatus.choices)
     report_labels = dict(ReportTimeliness.choices)
+    reported = {ReportTimeliness.ON_TIME, ReportTimeliness.LATE}
     assignments = (
         with_report_timeliness(dashboard.assignments(), dashboard.today)
         .select_related("recipient", "directive")
         .order_by("recipient__path", "pk")
     )
+    done_value = RequirementStatus.DONE.value
+
+    def rate(done, counted):
+        return round(100 * done / counted) if counted else None
 
     def rows():
+        sent = acknowledged = forwarded = intermediate = sent_back = 0
+        done = [0] * len(requirements)
+        all_done = all_counted = 0
+        figures = [0] * len(figure_columns)
         for assignment in assignments.iterator(chunk_size=CHUNK):
             union = assignment.recipient_id
+            own = [statuses.get((union, r.pk)) for r in requirements]
+            own_done = sum(status == done_value for status in own)
+            own_counted = sum(status is not None for status in own)
+            own_figures = [totals.get((union, r.pk, code), 0) for r, code, _label in figure_columns]
+            sent += 1
+            acknowledged += assignment.acknowledged_at is not None
+            intermediate += bool(assignment.recipient.numchild)
+            forwarded += bool(assignment.recipient.numchild and assignment.forwarded)
+            sent_back += assignment.report_timeliness in reported
+            done = [n + (status == done_value) for n, status in zip(done, own, strict=True)]
+            all_done, all_counted = all_done + own_done, all_counted + own_counted
+            figures = [a + b for a, b in zip(figures, own_figures, strict=True)]
             yield [
                 assignment.recipient.code,
                 assignment.recipient.name,
@@ -167,13 +244,30 @@ def matrix_table(dashboard):
                 (_("yes") if assignment.forwarded else _("no"))
                 if assignment.recipient.numchild
                 else "",
-                *(str(labels.get(statuses.get((union, r.pk)), "")) for r in requirements),
+                *(str(labels.get(status, "")) for status in own),
+                rate(own_done, own_counted),
                 str(report_labels.get(assignment.report_timeliness, "")),
-                *(totals.get((union, r.pk, code), 0) for r, code, _label in figure_columns),
+                *own_figures,
             ]
+        yield [
+            _("Total"),
+            _("Sent to %(count)d units") % {"count": sent},
+            "",
+            _("%(count)d acknowledged") % {"count": acknowledged},
+            _("%(count)d of %(total)d forwarded") % {"count": forwarded, "total": intermediate}
+            if intermediate
+            else "",
+            *(_("%(count)d done") % {"count": n} for n in done),
+            rate(all_done, all_counted),
+            _("%(count)d reported") % {"count": sent_back},
+            *figures,
+        ]
 
+    directive = dashboard.directive
+    title = _("Completion table")
     return Table(
-        name=_("Completion table"),
+        name=f"{title} {directive_name(directive)} {dashboard.node.name}",
+        sheet=directive_name(directive),
         headers=[
             _("Unit code"),
             _("Unit name"),
@@ -181,11 +275,12 @@ def matrix_table(dashboard):
             _("Acknowledged at"),
             _("Forwarded?"),
             *(r.title for r in requirements),
+            _("Completion (%)"),
             _("Report"),
             *(f"{r.title} · {label}" for r, _code, label in figure_columns),
         ],
         rows=rows(),
-        count=assignments.count(),
+        count=assignments.count() + 1,
     )
 
 
@@ -205,7 +300,7 @@ def union_status():
 # kind → (name, who may export it, the import resource whose table it is)
 EXPORTS = {
     "entries": (gettext_lazy("Progress entries"), may_track, None),
-    "reports": (gettext_lazy("Reports"), may_track, ReportResource),
+    "reports": (gettext_lazy("Reports back"), may_track, ReportResource),
     "directives": (gettext_lazy("Directives and requirements"), may_supervise, RequirementResource),
     "unions": (gettext_lazy("Union tree"), may_supervise, UnionResource),
     "memberships": (gettext_lazy("Users"), may_administer, MembershipResource),
@@ -264,5 +359,9 @@ def table_for(user, kind, parameters):
         raise PermissionDenied
     name, _may, resource = EXPORTS[kind]
     if resource is None:
-        return entries_table(user)
+        if not parameters.get("directive"):
+            return entries_table(user)
+        directive, entries = directive_entries(user, parameters)
+        title = _("Progress entries")
+        return entries_table(user, entries, name=f"{title} {directive_name(directive)}")
     return resource_table(resource(user=user), name=str(name))

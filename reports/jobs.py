@@ -271,6 +271,10 @@ def jobs_fail_abandoned(jobs=None):
 # --- Pruning --------------------------------------------------------------------------------
 
 
+# How long a job and its file are kept (prune_spreadsheet_jobs), as the export page says.
+KEEP_DAYS = 30
+
+
 def jobs_prune(*, days, stale_hours):
     """Delete jobs older than `days` with their files, call failed the jobs queued or
     running for more than `stale_hours` (their worker died) and those whose process on

@@ -28,6 +28,7 @@ from directives.spreadsheets.cells import (
     is_blank,
 )
 from directives.spreadsheets.resources import RowError, SpreadsheetResource
+from directives.wording import join_list, person
 
 from .access import (
     may_act_for,
@@ -182,24 +183,33 @@ def figure_column(code):
 
 
 class ProgressEntryResource(AssignmentRowsResource):
-    """Progress entries, one a row, with a column for each figure."""
+    """Progress entries, one a row, with a column for each figure, the names of the evidence
+    files and who recorded the entry.
+
+    The requirement is named by its title, as the screens name it; a file may still give
+    its number instead (the column 工作要求序号 of earlier files)."""
 
     requirement = Field(
-        attribute="requirement__position",
-        column_name="requirement",
-        widget=WholeNumberWidget(),
-        readonly=True,
-    )
-    requirement_title = Field(
         attribute="requirement__title",
-        column_name="requirement_title",
+        column_name="requirement",
         widget=TextWidget(),
         readonly=True,
     )
     occurred_on = Field(attribute="occurred_on", column_name="occurred_on", widget=DateWidget())
     narrative = Field(attribute="narrative", column_name="narrative", widget=TextWidget())
+    evidence = Field(
+        attribute="evidence",
+        column_name="evidence",
+        widget=TextWidget(),
+        readonly=True,
+        dehydrate_method="evidence_names",
+    )
     author = Field(
-        attribute="author__username", column_name="author", widget=TextWidget(), readonly=True
+        attribute="author",
+        column_name="author",
+        widget=TextWidget(),
+        readonly=True,
+        dehydrate_method="author_name",
     )
     recorded_by_union = Field(
         attribute="recorded_by_union__name",
@@ -210,18 +220,21 @@ class ProgressEntryResource(AssignmentRowsResource):
 
     headers = {
         **AssignmentRowsResource.headers,
-        "requirement": gettext_lazy("Requirement number"),
-        "requirement_title": gettext_lazy("Requirement"),
+        "requirement": gettext_lazy("Requirement"),
         "occurred_on": gettext_lazy("Date"),
         "narrative": gettext_lazy("What was done"),
+        "evidence": gettext_lazy("Evidence files"),
         "author": gettext_lazy("Recorded by"),
         "recorded_by_union": gettext_lazy("Recorded on behalf by"),
     }
+    aliases = {"requirement": (gettext_lazy("Requirement number"),)}
     # Columns a filled-in template brings on every row: a row with nothing else is a line
     # the union left blank, not an entry.
-    PREFILLED = ("issuer", "number", "unit", "unit_name", "requirement", "requirement_title")
+    PREFILLED = ("issuer", "number", "unit", "unit_name", "requirement")
     # An activity dated this long after its requirement fell due is most likely mistyped.
     LONG_AFTER_DUE = datetime.timedelta(days=365)
+    # The export-only columns between the ten standard figures and the others.
+    AFTER_STANDARD_FIGURES = ("evidence", "author", "recorded_by_union")
 
     class Meta:
         model = ProgressEntry
@@ -231,10 +244,10 @@ class ProgressEntryResource(AssignmentRowsResource):
             "unit",
             "unit_name",
             "requirement",
-            "requirement_title",
             "occurred_on",
             "narrative",
             *(f"figure_{code}" for code in Figure.values),
+            "evidence",
             "author",
             "recorded_by_union",
         )
@@ -245,20 +258,44 @@ class ProgressEntryResource(AssignmentRowsResource):
         self.directive = directive
         self.row_instance = None
         # One column for each figure, headed by its name: the ten standard ones where they
-        # always were, then (after the author and the union recording on its behalf) the
-        # others of the catalogue and those the directives in scope added for themselves.
+        # always were, before the evidence, the author and the union recording on its
+        # behalf; then the others of the catalogue and those the directives in scope added
+        # for themselves.
         self.headers = dict(self.headers)
+        after = [self.fields.pop(name) for name in self.AFTER_STANDARD_FIGURES]
         cascades = self.assignments().values("directive__origin")
         others = (
             CatalogueFigure.objects.exclude(code__in=Figure.values)
             .filter(Q(directive=None) | Q(directive__origin__in=cascades))
             .order_by("directive", "position", "pk")
         )
-        figures = [*Figure.choices, *((f.code, f.name) for f in others)]
-        self.figure_codes = [code for code, _label in figures]
-        for code, label in figures:
+        for code, label in Figure.choices:
             self.fields[f"figure_{code}"] = figure_column(code)
             self.headers[f"figure_{code}"] = label
+        self.fields.update(zip(self.AFTER_STANDARD_FIGURES, after, strict=True))
+        self.figure_codes = [*Figure.values, *(f.code for f in others)]
+        for figure in others:
+            self.fields[f"figure_{figure.code}"] = figure_column(figure.code)
+            self.headers[f"figure_{figure.code}"] = figure.name
+        self.requirements = {}
+        self.assignments_by_key = {}
+
+    def assignment_for(self, row):
+        # Looked up once a file for each directive and union: every row asks twice.
+        key = tuple(
+            str(row.get(self.fields[name].column_name)) for name in ("issuer", "number", "unit")
+        )
+        if key not in self.assignments_by_key:
+            self.assignments_by_key[key] = super().assignment_for(row)
+        return self.assignments_by_key[key]
+
+    @staticmethod
+    def evidence_names(entry):
+        return join_list(evidence.name for evidence in entry.evidence.all())
+
+    @staticmethod
+    def author_name(entry):
+        return person(entry.author)
 
     def scoped(self, queryset):
         return (
@@ -270,23 +307,61 @@ class ProgressEntryResource(AssignmentRowsResource):
                 "author",
                 "recorded_by_union",
             )
-            .prefetch_related("figures")
+            .prefetch_related("figures", "evidence")
             .order_by(
                 "assignment__recipient__path", "assignment__directive_id", "occurred_on", "pk"
             )
         )
 
-    def init_instance(self, row=None):
-        assignment = self.assignment_for(row)
-        position = self.fields["requirement"].clean(row)
-        requirement = assignment.directive.requirements.filter(position=position).first()
-        if requirement is None:
+    def requirement_for(self, assignment, row):
+        """The directive's requirement the row names by its title, or by its number."""
+        name = self.fields["requirement"].clean(row)
+        key = (assignment.directive_id, name)
+        if key not in self.requirements:
+            requirements = assignment.directive.requirements
+            found = list(requirements.filter(title=name)[:2])
+            if not found and name.isdigit():
+                found = list(requirements.filter(position=int(name)))
+            self.requirements[key] = found
+        found = self.requirements[key]
+        if len(found) != 1:
+            message = (
+                _("Directive %(number)s has no requirement “%(requirement)s”.")
+                if not found
+                else _(
+                    "Directive %(number)s has several requirements “%(requirement)s”: "
+                    "give the requirement's number instead."
+                )
+            )
             raise ValidationError(
                 {
-                    "requirement": _("Directive %(number)s has no requirement %(position)s.")
-                    % {"number": assignment.directive.number, "position": position}
+                    "requirement": message
+                    % {"number": assignment.directive.number, "requirement": name}
                 }
             )
+        return found[0]
+
+    def get_instance(self, instance_loader, row):
+        """The entry the row names, found through its requirement's title or number."""
+        assignment = self.assignment_for(row)
+        requirement = self.requirement_for(assignment, row)
+        key, errors = {}, {}
+        for name in ("occurred_on", "narrative"):
+            try:
+                key[name] = self.fields[name].clean(row)
+            except ValueError as error:
+                errors[name] = str(error)
+        if errors:
+            raise ValidationError(errors)
+        return (
+            ProgressEntry.objects.filter(assignment=assignment, requirement=requirement, **key)
+            .prefetch_related("figures")
+            .first()
+        )
+
+    def init_instance(self, row=None):
+        assignment = self.assignment_for(row)
+        requirement = self.requirement_for(assignment, row)
         return ProgressEntry(assignment=assignment, requirement=requirement, author=self.user)
 
     def after_init_instance(self, instance, new, row, **kwargs):
@@ -359,8 +434,8 @@ class ProgressEntryResource(AssignmentRowsResource):
         for code in self.figure_codes:
             if getattr(entry, f"figure_{code}") is not None and code not in expected:
                 problems[f"figure_{code}"] = _(
-                    "Requirement %(position)s does not ask for this figure."
-                ) % {"position": entry.requirement.position}
+                    "The requirement “%(requirement)s” does not ask for this figure."
+                ) % {"requirement": entry.requirement.title}
         if entry.occurred_on is not None and "occurred_on" not in problems:
             problems.update(self.date_problems(entry))
         return problems

@@ -18,7 +18,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST, require_safe
 from django_htmx.http import HttpResponseClientRefresh
 
-from directives.access import administered_users
+from directives.access import administered_users, may_supervise
 from directives.paging import page_of
 from directives.services import invitable, invitations_send
 from directives.spreadsheets.writing import (
@@ -34,7 +34,7 @@ from . import jobs, tasks
 from .access import assignments_to_record, dashboard_place, directive_for_recording
 from .exports import exports_for, progress_template_table, table_for
 from .forms import SpreadsheetUploadForm
-from .imports import IMPORTABLES, formats_html, importable_for, importables_for
+from .imports import IMPORTABLES, importable_for, importables_for
 from .models import SpreadsheetJob
 
 CONTENT_TYPES = {"xlsx": XLSX_TYPE, "csv": CSV_TYPE}
@@ -68,8 +68,18 @@ def import_list(request):
 @login_required
 @require_safe
 def import_formats(request):
-    """Every file format, column by column: docs/spreadsheets.md, as the app serves it."""
-    return render(request, "reports/import_formats.html", {"formats": formats_html()})
+    """Every file format, column by column, with examples and the rules for every file,
+    in the user's language: built from the import definitions themselves."""
+    may = {importable.kind for importable in importables_for(request.user)}
+    sections = [
+        {
+            "importable": importable,
+            "columns": importable.columns(request.user, every=True),
+            "may_import": importable.kind in may,
+        }
+        for importable in IMPORTABLES.values()
+    ]
+    return render(request, "reports/import_formats.html", {"sections": sections})
 
 
 @login_required
@@ -274,14 +284,30 @@ def export_list(request):
     if not kinds:
         raise PermissionDenied
     return render(
-        request, "reports/exports.html", {"kinds": kinds, "jobs": export_jobs(request.user)[:10]}
+        request,
+        "reports/exports.html",
+        {
+            "kinds": kinds,
+            "jobs": export_jobs(request.user)[:10],
+            "background_rows": settings.EXPORT_BACKGROUND_ROWS,
+            "keep_days": jobs.KEEP_DAYS,
+            "may_supervise": may_supervise(request.user),
+        },
     )
+
+
+ENTRY_FILTERS = ("directive", "unit", "own", "requirement")
 
 
 @login_required
 @require_safe
 def export(request, kind):
-    return export_response(request, kind, {})
+    """One of the tables of the export page; progress entries of one directive with
+    ?directive= (and, as its dashboard lists them, ?unit=, ?own=1, ?requirement=)."""
+    parameters = {}
+    if kind == "entries":
+        parameters = {name: request.GET[name] for name in ENTRY_FILTERS if request.GET.get(name)}
+    return export_response(request, kind, parameters)
 
 
 @login_required

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from import_export import widgets
 
 from ..models import Union
+from ..wording import join_list
 
 # A cell starting with one of these is a formula to Excel and WPS, or becomes one.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -171,7 +172,7 @@ class ChoiceWidget(widgets.Widget):
         if code is None:
             raise ValueError(
                 _("“%(value)s” is not one of: %(choices)s.")
-                % {"value": text, "choices": "、".join(str(label) for _code, label in self.choices)}
+                % {"value": text, "choices": join_list(label for _code, label in self.choices)}
             )
         return code
 
@@ -198,7 +199,7 @@ class ChoiceListWidget(ChoiceWidget):
 
     def render(self, value, obj=None, **kwargs):
         labels = dict(self.choices)
-        return "、".join(str(labels[code]) for code in value or ())
+        return join_list(labels[code] for code in value or ())
 
 
 class UnionWidget(widgets.ForeignKeyWidget):

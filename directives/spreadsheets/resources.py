@@ -14,6 +14,7 @@ from import_export.results import RowResult
 
 from ..access import membership_of, unions_in_scope
 from ..models import Versioned
+from ..wording import join_list
 from .cells import UnionWidget, is_blank, name_key, neutralised
 from .files import SpreadsheetError
 
@@ -81,6 +82,8 @@ class SpreadsheetResource(resources.ModelResource):
     # What a row may do but the user should look at before confirming: RowErrors that the
     # preview lists apart and that do not stop the import. Filled by `problems`.
     warnings = ()
+    # Column name → other headers a file may give it (the header of an earlier format).
+    aliases = {}
     # Called as progress(rows_done, rows_total) after each row of an import, e.g. to move a
     # progress bar. Runs inside the import's transaction.
     progress = None
@@ -148,14 +151,15 @@ class SpreadsheetResource(resources.ModelResource):
 
     def column_names(self):
         """Every accepted header, normalised, to its column: the column's own name and its
-        header in Chinese and in English."""
+        header (and aliases) in Chinese and in English."""
         names = {}
         for column in self.fields.values():
             label = self.headers.get(column.column_name, column.column_name)
             names[name_key(column.column_name)] = column.column_name
             for language in ("en", "zh-hans"):
                 with translation.override(language):
-                    names[name_key(label)] = column.column_name
+                    for header in (label, *self.aliases.get(column.column_name, ())):
+                        names[name_key(header)] = column.column_name
         return names
 
     def name_columns(self, dataset):
@@ -171,7 +175,7 @@ class SpreadsheetResource(resources.ModelResource):
                     _("Unknown column “%(header)s”. The columns are: %(columns)s.")
                     % {
                         "header": header,
-                        "columns": "、".join(self.header(c) for c in self.fields.values()),
+                        "columns": join_list(self.header(c) for c in self.fields.values()),
                     }
                 )
             elif column in columns:
@@ -185,7 +189,7 @@ class SpreadsheetResource(resources.ModelResource):
         if missing:
             problems.append(
                 _("The file lacks the columns %(columns)s, which identify each row.")
-                % {"columns": "、".join(missing)}
+                % {"columns": join_list(missing)}
             )
         if problems:
             raise SpreadsheetError(problems)
@@ -264,7 +268,7 @@ class SpreadsheetResource(resources.ModelResource):
                 _("Row %(row)s already has the same %(columns)s.")
                 % {
                     "row": first + 1,
-                    "columns": "、".join(
+                    "columns": join_list(
                         self.header(self.fields[name]) for name in self.get_import_id_fields()
                     ),
                 }

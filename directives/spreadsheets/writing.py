@@ -3,6 +3,7 @@
 import csv
 import datetime
 import io
+import re
 import tempfile
 from dataclasses import dataclass
 from itertools import islice
@@ -18,16 +19,26 @@ CHUNK = 2000
 PROGRESS_EVERY = 1000
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_TYPE = "text/csv; charset=utf-8"
+SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+FILE_NAME_FORBIDDEN = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
 
 
 @dataclass
 class Table:
-    """What an export holds: a name for the sheet and file, headers, rows and their count."""
+    """What an export holds: a name for the file (and the sheet, unless `sheet` names it),
+    headers, rows and their count."""
 
     name: str
     headers: list
     rows: object  # an iterable of rows, each a list of plain values
     count: int
+    sheet: str = ""
+
+    @property
+    def sheet_name(self):
+        """A name Excel takes for a sheet: 31 characters at most, none of []:*?/\\."""
+        name = SHEET_FORBIDDEN.sub(" ", self.sheet or self.name).strip(" '")
+        return name[:31] or "Sheet1"
 
     def widths(self):
         """Column widths from the headers: a Chinese character takes two places."""
@@ -36,16 +47,22 @@ class Table:
         ]
 
 
+def local(value):
+    """A moment in the project's time zone, without the zone (as cells hold it)."""
+    if timezone.is_aware(value):
+        value = timezone.localtime(value).replace(tzinfo=None)
+    return value
+
+
 def moment(value):
     """A date and time as text in the project's time zone: 2015-11-05 10:00."""
-    if timezone.is_aware(value):
-        value = timezone.localtime(value)
-    return value.strftime("%Y-%m-%d %H:%M")
+    return local(value).strftime("%Y-%m-%d %H:%M")
 
 
-def cells(row):
-    """A row's values as cells take them: formula-like text neutralised, moments as text.
-    (Written out rather than calling `neutralised` per value: it runs for every cell.)"""
+def cells(row, moment=moment):
+    """A row's values as cells take them: formula-like text neutralised, moments as text
+    (or as `moment` turns them). (Written out rather than calling `neutralised` per value:
+    it runs for every cell.)"""
     return [
         ("'" + value if value.startswith(FORMULA_STARTS) else value)
         if value.__class__ is str
@@ -66,14 +83,22 @@ def write_xlsx(table, out, progress=None):
             "default_date_format": "yyyy-mm-dd",
         },
     )
-    sheet = workbook.add_worksheet(table.name[:31])
+    sheet = workbook.add_worksheet(table.sheet_name)
     header = workbook.add_format({"bold": True, "bg_color": "#F2F2F2", "text_wrap": True})
+    moments = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm"})
+    # Moments are date cells shown with their time (plain dates take the default format).
+    sheet.add_write_handler(
+        datetime.datetime,
+        lambda sheet, row, column, value, _format=None: sheet.write_datetime(
+            row, column, value, moments
+        ),
+    )
     for column, width in enumerate(table.widths()):
         sheet.set_column(column, column, width)
     sheet.write_row(0, 0, cells(table.headers), header)
     sheet.freeze_panes(1, 0)
     for number, row in enumerate(table.rows, start=1):
-        sheet.write_row(number, 0, cells(row))
+        sheet.write_row(number, 0, cells(row, moment=local))
         if progress is not None and number % PROGRESS_EVERY == 0:
             progress(number)
     workbook.close()
@@ -114,7 +139,10 @@ def resource_table(resource, queryset=None, name=""):
 
 
 def download_name(table, file_format):
-    return f"{table.name}-{timezone.localdate():%Y%m%d}.{file_format}"
+    """The table's name and today's date, without what a file system refuses:
+    完成情况表 鲁教工字〔2015〕21号 山东省教育工会-20151130.xlsx."""
+    name = FILE_NAME_FORBIDDEN.sub("_", table.name).strip(" .")[:150]
+    return f"{name}-{timezone.localdate():%Y%m%d}.{file_format}"
 
 
 def spreadsheet_response(table, file_format):

@@ -1,5 +1,6 @@
 from django import template
 
+from directives import wording
 from directives.models import figure_label as label_of_figure
 
 register = template.Library()
@@ -8,12 +9,19 @@ register = template.Library()
 @register.filter
 def person(user):
     """A user's name as union offices write it: family name first, no space, for Chinese."""
-    if user is None:
-        return ""
-    family, given = user.last_name.strip(), user.first_name.strip()
-    if family and given and not (family + given).isascii():
-        return f"{family}{given}"
-    return user.get_full_name() or user.get_username()
+    return wording.person(user)
+
+
+@register.filter
+def join_list(items):
+    """Items joined as a list in the active language (directives.wording)."""
+    return wording.join_list(items)
+
+
+@register.filter
+def labelled(label):
+    """A label with the colon (and space) of the active language before its value."""
+    return wording.labelled(label)
 
 
 @register.filter

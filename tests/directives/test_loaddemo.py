@@ -1,10 +1,11 @@
+import datetime
 from io import StringIO
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from directives.models import (
     Assignment,
@@ -14,7 +15,14 @@ from directives.models import (
     Requirement,
     Union,
 )
-from reports.models import Completion, EntryFigure, ProgressEntry, Report, Submission
+from reports.models import (
+    Completion,
+    EntryFigure,
+    ProgressEntry,
+    Report,
+    RequirementProgress,
+    Submission,
+)
 
 PASSWORD = "demo-pass-2015"
 PROVINCE_TITLE = (
@@ -315,3 +323,27 @@ def test_if_empty_loads_an_empty_database():
     loaddemo("--if-empty")
     assert Union.objects.filter(name="山东省总工会").exists()
     assert Directive.objects.count() == 3
+
+
+def test_events_are_dated_in_their_storys_time_not_when_the_command_runs(demo):
+    """A 2015 directive is acknowledged, worked on, reported on and reviewed in 2015."""
+    for assignment in Assignment.objects.filter(acknowledged_at__isnull=False).select_related(
+        "directive"
+    ):
+        lag = timezone.localdate(assignment.acknowledged_at) - assignment.directive.issued_on
+        assert datetime.timedelta(0) <= lag <= datetime.timedelta(days=7), assignment
+    for entry in ProgressEntry.objects.select_related("assignment__directive"):
+        assert timezone.localdate(entry.created_at) == entry.occurred_on
+    for completion in Completion.objects.select_related("requirement"):
+        assert timezone.localdate(completion.done_at) <= completion.requirement.due_on
+    for submission in Submission.objects.select_related("report__assignment__directive"):
+        directive = submission.report.assignment.directive
+        assert timezone.localdate(submission.submitted_at) <= directive.report_due_on
+        assert submission.report.submitted_at == submission.submitted_at
+        if submission.reviewed_at:
+            assert submission.reviewed_at.year == directive.issued_on.year
+    # The dashboards count a requirement done on the day the union said so.
+    done_on = set(
+        RequirementProgress.objects.exclude(done_on=None).values_list("done_on", flat=True)
+    )
+    assert done_on and all(day.year in (2015, 2017) for day in done_on)

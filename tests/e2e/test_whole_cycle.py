@@ -358,10 +358,12 @@ def test_a_directive_goes_down_and_its_report_comes_back(
     saved = tmp_path / download.value.suggested_filename
     assert saved.suffix == ".xlsx"
     download.value.save_as(saved)
+    assert saved.name.startswith("完成情况表") and NUMBER in saved.name
     sheet = openpyxl.load_workbook(saved, read_only=True).active
-    header, *rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+    header, *rows, total = [list(row) for row in sheet.iter_rows(values_only=True)]
     by_code = {row[0]: dict(zip(header, row, strict=True)) for row in rows}
     assert set(by_code) == {"JN-EDU", "SDU", "SDU-WX"}
+    assert total[:2] == ["合计", "下发3个单位"]
     university = by_code["SDU"]
     assert university["单位名称"] == "山东大学工会"
     assert university["是否转发"] == "是"

@@ -462,7 +462,7 @@ def test_the_completion_table_exports_each_unit_with_its_statuses(cascade, peopl
     client = login(people.province)
     response = client.get(reverse("dashboard_export", args=[top.pk]), {"unit": tree.edu.pk})
     sheet = openpyxl.load_workbook(io.BytesIO(response.getvalue())).active
-    header, *rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+    header, *rows, total = [list(row) for row in sheet.iter_rows(values_only=True)]
     assert header[:8] == [
         "单位代码",
         "单位名称",
@@ -485,10 +485,22 @@ def test_the_completion_table_exports_each_unit_with_its_statuses(cascade, peopl
     assert by_unit["SDU"]["情况报告"] == "已退回"
     assert by_unit["SDU"]["组织集体学习 · 参加人次"] == 370
     assert by_unit["JN-EDU"]["是否转发"] == "否"
+    total = dict(zip(header, total, strict=True))
+    acknowledged = [row["签收时间"] for row in by_unit.values() if row["签收时间"]]
+    assert acknowledged and all(isinstance(at, datetime.datetime) for at in acknowledged)
+    assert (total["单位代码"], total["单位名称"], total["签收时间"]) == (
+        "合计",
+        "下发4个单位",
+        f"已签收{len(acknowledged)}个",
+    )
+    assert total["组织集体学习"] == "已完成1个"
+    assert total["组织集体学习 · 参加人次"] == sum(
+        row["组织集体学习 · 参加人次"] for row in by_unit.values()
+    )
     csv = b"".join(
         client.get(reverse("dashboard_export", args=[top.pk]), {"format": "csv"}).streaming_content
     )
-    assert csv.decode("utf-8-sig").count("\n") == 6  # the header and five units
+    assert csv.decode("utf-8-sig").count("\n") == 7  # the header, five units and the total
     # Outside the supervisor's subtree: nothing.
     outsider = login(people.qingdao).get(
         reverse("dashboard_export", args=[top.pk]), {"unit": tree.edu.pk}

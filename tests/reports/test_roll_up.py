@@ -255,8 +255,8 @@ def test_writing_the_draft_from_the_roll_up(cascade, tree, people):
     assert "济南一中草稿通知下的学习" not in text
     assert "另一份通知的学习" not in text
     with translation.override("zh-hans"):
-        assert f"{Figure.STUDY_SESSIONS.label}: 11" in text
-        assert f"{Figure.PARTICIPANTS.label}: 505" in text
+        assert f"{Figure.STUDY_SESSIONS.label}：11" in text
+        assert f"{Figure.PARTICIPANTS.label}：505" in text
     assert "学习现场.png" in text
     assert reverse("evidence_download", args=[cascade.evidence.pk]) in text
 

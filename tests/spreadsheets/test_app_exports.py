@@ -5,6 +5,7 @@ import datetime
 import io
 from io import StringIO
 from pathlib import Path
+from urllib.parse import unquote
 
 import openpyxl
 import pytest
@@ -12,8 +13,14 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
+from directives.models import Directive
+from directives.services import directive_issue, directive_set_recipients
 from reports.models import ProgressEntry, SpreadsheetJob
 from reports.resources import ProgressEntryResource
+from reports.services import requirement_set_done
+from tests.conftest import make_directive
+from tests.files import PDF
+from tests.reports.conftest import log_entry
 
 from .conftest import export_file, problems, run_import
 
@@ -178,3 +185,164 @@ def test_the_exports_page_names_each_table_in_chinese(tree, people, login):
     for name in ("进展记录", "情况报告", "文件及工作要求", "组织架构"):
         assert name in page
     assert "Directives and requirements" not in page
+
+
+# --- The completion table (issue 11) ---------------------------------------------------------
+
+
+def content_of(response):
+    return b"".join(response.streaming_content) if response.streaming else response.content
+
+
+@pytest.mark.parametrize("file_format", ["xlsx", "csv"])
+def test_the_completion_table_names_its_directive_and_ends_with_a_total(
+    sdu_entry, sdu_assignment, edu_directive, people, login, file_format
+):
+    sdu_assignment.acknowledge(people.sdu_staff)
+    response = login(people.edu).get(
+        reverse("dashboard_export", args=[edu_directive.pk]), {"format": file_format}
+    )
+    disposition = response["Content-Disposition"]
+    assert "%E5%AE%8C%E6%88%90%E6%83%85%E5%86%B5%E8%A1%A8" in disposition  # 完成情况表
+    assert "鲁教工发〔2015〕12号 山东省教育工会" in unquote(disposition)
+    if file_format == "csv":
+        rows = list(csv.reader(StringIO(content_of(response).decode("utf-8-sig"))))
+    else:
+        workbook = openpyxl.load_workbook(io.BytesIO(content_of(response)))
+        assert workbook.sheetnames == ["鲁教工发〔2015〕12号"]
+        sheet = workbook.active
+        acknowledged = sheet.cell(row=3, column=4)  # SDU comes after JN-EDU
+        assert acknowledged.is_date and acknowledged.number_format == "yyyy-mm-dd hh:mm"
+        rows = rows_of(sheet)
+    header, *units, total = rows
+    assert "完成率（%）" in header
+    by_unit = {row[0]: dict(zip(header, row, strict=True)) for row in units}
+    total = dict(zip(header, total, strict=True))
+    assert list(by_unit) == ["JN-EDU", "SDU"]
+    assert by_unit["JN-EDU"]["签收时间"] in (None, "")
+    assert total["单位代码"] == "合计"
+    assert total["单位名称"] == "下发2个单位"
+    assert total["签收时间"] == "已签收1个"
+    assert total["组织集体学习"] == "已完成0个"
+    assert str(total["组织集体学习 · 参加人次"]) == "320"
+    if file_format == "csv":
+        assert by_unit["SDU"]["签收时间"].startswith(str(sdu_assignment.acknowledged_at.year))
+    # Nothing done yet: 0 % for each union and for all of them.
+    assert str(by_unit["SDU"]["完成率（%）"]) == str(total["完成率（%）"]) == "0"
+
+
+def test_the_completion_rate_counts_the_requirements_done(
+    sdu_entry, sdu_assignment, edu_directive, people, login
+):
+    requirement_set_done(
+        assignment=sdu_assignment,
+        requirement=sdu_entry.requirement,
+        done=True,
+        user=people.sdu_staff,
+    )
+    response = login(people.edu).get(reverse("dashboard_export", args=[edu_directive.pk]))
+    header, *units, total = rows_of(sheet_of(response))
+    rate = header.index("完成率（%）")
+    assert {row[0]: row[rate] for row in units} == {"JN-EDU": 0, "SDU": 50}
+    assert total[rate] == 25
+    assert total[header.index("组织集体学习")] == "已完成1个"
+
+
+# --- Progress entries: what the screens show, one directive at a time ------------------------
+
+
+@pytest.fixture
+def other_directive(tree, people):
+    directive = make_directive(tree.edu, user=people.edu, number="鲁教工发〔2015〕13号")
+    directive_set_recipients(directive=directive, mode=Directive.RecipientMode.CHILDREN)
+    return directive_issue(directive=directive)
+
+
+def entries_in(response):
+    header, *rows = rows_of(sheet_of(response))
+    return [dict(zip(header, row, strict=True)) for row in rows]
+
+
+def test_the_entries_export_shows_the_person_the_requirement_and_the_evidence(
+    sdu_assignment, people, login
+):
+    people.sdu_staff.last_name, people.sdu_staff.first_name = "陈", "静"
+    people.sdu_staff.save()
+    log_entry(
+        sdu_assignment,
+        user=people.sdu_staff,
+        narrative="集中学习",
+        files=[("签到表.pdf", PDF, "application/pdf"), ("照片.pdf", PDF, "application/pdf")],
+    )
+    rows = rows_of(sheet_of(login(people.edu).get(reverse("export", args=["entries"]))))
+    assert "工作要求序号" not in rows[0]
+    (entry,) = entries_in(login(people.edu).get(reverse("export", args=["entries"])))
+    assert entry["工作要求"] == "组织集体学习"
+    assert entry["记录人"] == "陈静"
+    assert entry["佐证材料"] == "签到表.pdf、照片.pdf"
+    # The library's own export of the resource says the same.
+    library = openpyxl.load_workbook(
+        io.BytesIO(export_file(ProgressEntryResource(user=people.edu), "xlsx"))
+    ).active
+    assert rows_of(library)[1] == rows[1]
+
+
+def test_the_entries_export_keeps_to_one_directive(
+    sdu_entry, jinan_entry, other_directive, people, login, tree
+):
+    log_entry(
+        other_directive.assignments.get(recipient=tree.sdu),
+        user=people.sdu_staff,
+        narrative="另一份文件的学习",
+    )
+    everything = entries_in(login(people.edu).get(reverse("export", args=["entries"])))
+    assert len(everything) == 3
+    url = reverse("export", args=["entries"])
+    edu = login(people.edu)
+    one = edu.get(url, {"directive": other_directive.pk})
+    assert "%E9%B2%81%E6%95%99%E5%B7%A5%E5%8F%91" in one["Content-Disposition"]  # 鲁教工发
+    assert [e["工作情况"] for e in entries_in(one)] == ["另一份文件的学习"]
+    by_unit = entries_in(edu.get(url, {"directive": sdu_entry.assignment.directive_id}))
+    assert sorted(e["单位代码"] for e in by_unit) == ["JN-EDU", "SDU"]
+    sdu_only = edu.get(url, {"directive": sdu_entry.assignment.directive_id, "unit": tree.sdu.pk})
+    assert [e["单位代码"] for e in entries_in(sdu_only)] == ["SDU"]
+    # Staff get their own union's entries of the directive; a directive not theirs is 404.
+    staff = login(people.sdu_staff)
+    mine = entries_in(staff.get(url, {"directive": other_directive.pk}))
+    assert [e["工作情况"] for e in mine] == ["另一份文件的学习"]
+    assert login(people.qingdao).get(url, {"directive": other_directive.pk}).status_code == 404
+    assert edu.get(url, {"directive": "x"}).status_code == 404
+
+
+def test_the_entries_screen_of_a_directive_exports_what_it_lists(
+    sdu_entry, jinan_entry, edu_directive, people, login, tree
+):
+    edu = login(people.edu)
+    page = edu.get(
+        reverse("dashboard_entries", args=[edu_directive.pk]), {"unit": tree.sdu.pk}
+    ).content.decode()
+    link = (
+        f"{reverse('export', args=['entries'])}?directive={edu_directive.pk}&amp;unit={tree.sdu.pk}"
+    )
+    assert link in page
+    response = edu.get(link.replace("&amp;", "&"))
+    assert [e["单位代码"] for e in entries_in(response)] == ["SDU"]
+
+
+def test_an_entry_exported_with_its_requirements_title_imports_back_and_updates(
+    sdu_entry, people, login
+):
+    response = login(people.sdu_staff).get(reverse("export", args=["entries"]))
+    workbook = openpyxl.load_workbook(io.BytesIO(content_of(response)))
+    sheet = workbook.active
+    header = [cell.value for cell in sheet[1]]
+    sheet.cell(row=2, column=header.index("参加人次") + 1, value=321)
+    out = io.BytesIO()
+    workbook.save(out)
+    outcome = run_import(
+        ProgressEntryResource(user=people.sdu_staff), "entries.xlsx", out.getvalue()
+    )
+    assert problems(outcome) == []
+    assert (outcome.new, outcome.updated) == (0, 1)
+    sdu_entry.refresh_from_db()
+    assert sdu_entry.figure_values["participants"] == 321

@@ -90,7 +90,7 @@ def test_directives_and_requirements_round_trip(edu_directive, people):
 
 def test_exported_requirements_show_their_figures(edu_directive, people):
     dataset = RequirementResource(user=people.edu).export()
-    assert dataset.dict[0]["Figures to report"] == "Study sessions held、Participants"
+    assert dataset.dict[0]["Figures to report"] == "Study sessions held, Participants"
 
 
 def test_directives_outside_the_scope_are_row_errors(edu_directive, tree, people):
@@ -206,7 +206,7 @@ def test_requirements_of_unknown_directives_and_bad_values_are_row_errors(edu_di
         ]
     )
     outcome = run_import(RequirementResource(user=people.edu), "工作要求.xlsx", content)
-    figures = "、".join(str(label) for _code, label in Figure.choices)
+    figures = ", ".join(str(label) for _code, label in Figure.choices)
     assert problems(outcome) == [
         (
             2,
@@ -259,7 +259,7 @@ def test_users_outside_the_scope_and_oneself_are_row_errors(tree, people):
         (3, "Username", "The username loner is taken: choose another."),
         (4, "Username", "You cannot change your own membership."),
         (5, "Unit code", "There is no union with the code QD within your scope."),
-        (6, "Role", "“主席” is not one of: Staff、Supervisor、Administrator."),
+        (6, "Role", "“主席” is not one of: Staff, Supervisor, Administrator."),
     ]
     assert sorted(Membership.objects.values_list("user__username", "union__code", "role")) == before
     assert not User.objects.filter(username__startswith="sdu_new").exists()

@@ -93,7 +93,7 @@ def test_unknown_missing_and_doubled_columns_are_file_errors(tree, people):
             None,
             "",
             "Unknown column “备注”. The columns are: "
-            "Unit code、Unit name、Short name、Kind of unit、Parent unit code.",
+            "Unit code, Unit name, Short name, Kind of unit, Parent unit code.",
         ),
         (None, "", "The file lacks the columns Unit code, which identify each row."),
     ]

@@ -90,15 +90,20 @@ def test_bad_rows_are_listed_and_nothing_is_written(edu_directive, sdu_entry, pe
         (3, "Date", "“2015年2月30日” is not a day of the calendar."),
         (4, "Study sessions held", "“两次” is not a whole number of zero or more."),
         (4, "Participants", "“-5” is not a whole number of zero or more."),
-        (5, "Study sessions held", "Requirement 2 does not ask for this figure."),
-        (6, "Requirement number", "Directive 鲁教工发〔2015〕12号 has no requirement 9."),
+        (
+            5,
+            "Study sessions held",
+            "The requirement “报送学习贯彻情况” does not ask for this figure.",
+        ),
+        (6, "Requirement", "Directive 鲁教工发〔2015〕12号 has no requirement “9”."),
         (7, "Unit code", outside.format("JN-EDU")),
         (8, "Unit code", outside.format("QD")),
         (
             9,
             "",
-            "Row 2 already has the same Issuer code、Document number、Unit code、"
-            "Requirement number、Date、What was done.",
+            # In English, a list is joined with commas.
+            "Row 2 already has the same Issuer code, Document number, Unit code, "
+            "Requirement, Date, What was done.",
         ),
     ]
     assert not outcome.written

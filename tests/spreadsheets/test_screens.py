@@ -1,15 +1,17 @@
 """The app's import screens: upload, preview, confirm, result; big files in the background."""
 
 import datetime
+import re
 
 import pytest
 from django.db import connection, connections
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_tasks.signals import task_enqueued
 
 from directives.models import Membership, Union
 from directives.spreadsheets.files import estimate_rows
+from directives.wording import join_list, labelled
 from reports.imports import IMPORTABLES
 from reports.jobs import ProgressWriter
 from reports.models import Report, SpreadsheetJob
@@ -359,16 +361,124 @@ def test_rows_are_estimated_without_reading_the_file():
 def test_the_import_page_links_to_its_section_of_the_formats(login, people):
     client = login(people.sdu_staff)
     page = client.get(reverse("import_new", args=["progress"])).content.decode()
-    link = f'href="{reverse("import_formats")}#progress-entries"'
+    link = f'href="{reverse("import_formats")}#progress"'
     assert link in page
+    # The section is named as the file is, in the user's language only.
+    assert "“进展记录”" in page
+    assert "Progress entries · 进展记录" not in page
 
     formats = client.get(reverse("import_formats")).content.decode()
 
-    assert '<h2 id="progress-entries">Progress entries · 进展记录</h2>' in formats
-    assert "<td>工作情况</td>" in formats
+    assert '<h2 class="h5" id="progress">进展记录</h2>' in formats
+    assert "工作情况" in formats
 
 
 def test_every_import_has_a_section_of_the_formats(login, people):
     formats = login(people.sdu_staff).get(reverse("import_formats")).content.decode()
     for importable in IMPORTABLES.values():
         assert f'id="{importable.docs_anchor}"' in formats, importable.kind
+
+
+# --- The formats page and the words of the screens (issue 11) -------------------------------
+
+
+def test_the_formats_page_speaks_to_users_in_chinese_with_columns_and_examples(login, people):
+    formats = login(people.sdu_staff).get(reverse("import_formats")).content.decode()
+    for developers in ("django-import-export", "Resource", "reports.", "directives."):
+        assert developers not in formats, developers
+    # Each column of the progress file: its Chinese header, its English one, an example.
+    for text in ("工作要求", "Requirement", "召开专题会议集体学习", "2015-10-08", "仅导出"):
+        assert text in formats, text
+    assert "所有文件的通用规则" in formats
+    # Staff are shown how to import their own files, not the administrators'.
+    assert reverse("import_new", args=["progress"]) in formats
+    assert reverse("import_new", args=["unions"]) not in formats
+
+
+def test_every_link_of_the_formats_page_leads_somewhere(login, people):
+    client = login(people.edu)
+    formats = client.get(reverse("import_formats")).content.decode()
+    assert "deployment.md" not in formats
+    content = formats.split('data-testid="formats"', 1)[1]
+    links = set(re.findall(r'href="(/[^"#]*)', content))
+    assert links
+    for link in links:
+        assert client.get(link.replace("&amp;", "&")).status_code == 200, link
+
+
+def test_imports_are_named_as_actions_in_english(login, people):
+    client = login(people.sdu_staff)
+    client.post(reverse("set_language"), {"language": "en"})
+    page = client.get(reverse("import_list")).content.decode()
+    assert "Import progress entries" in page and "Import reports back" in page
+    assert "Import Progress entries" not in page
+    assert (
+        "Progress entries · 进展记录"
+        not in client.get(reverse("import_new", args=["progress"])).content.decode()
+    )
+
+
+def test_the_language_picker_names_each_language_in_itself(login, people):
+    page = login(people.sdu_staff).get(reverse("import_list")).content.decode()
+    assert ">English</option>" in page and ">简体中文</option>" in page
+    assert "英语" not in page
+
+
+def test_the_import_preview_heads_its_record_column_as_a_record(login, edu_admin):
+    client = login(edu_admin)
+    content = sheet_bytes(
+        [HEADERS, ["JN-EDU-02", "济南第二中学工会", "济南二中", "基层工会", "JN-EDU"]]
+    )
+    job = job_of(post_file(client, "unions", "单位.xlsx", content))
+    page = client.get(reverse("import_job", args=[job.pk])).content.decode()
+    assert 'data-testid="preview-rows"' in page
+    assert "对应记录" in page
+    assert "落实情况" not in page
+
+
+def test_the_admins_import_button_does_not_read_as_a_report_being_sent(login, people):
+    """The import-export admin's button says 提交; only a report back is 报送."""
+    submit = "Submit"  # the admin's button, translated by django-import-export's catalogue
+    with translation.override("zh-hans"):
+        assert translation.gettext(submit) == "提交"
+        assert translation.pgettext("a report back", submit) == "报送"
+
+
+def test_a_unions_record_reads_as_a_sentence(login, people, tree):
+    client = login(people.edu)
+    client.post(reverse("set_language"), {"language": "en"})
+    page = client.get(reverse("unit_scorecard", args=[tree.sdu.pk])).content.decode()
+    assert "Record of 山东大学工会 across directives" in page
+
+
+def test_lists_and_labels_follow_the_language(db):
+    with translation.override("en"):
+        assert join_list(["Study", "Training"]) == "Study, Training"
+        assert labelled("Study sessions held") + "3" == "Study sessions held: 3"
+    with translation.override("zh-hans"):
+        assert join_list(["学习", "培训"]) == "学习、培训"
+        assert labelled("组织学习场次") + "3" == "组织学习场次：3"
+
+
+def test_an_entrys_figures_are_labelled_in_english_with_a_colon_and_space(login, people, sdu_entry):
+    client = login(people.sdu_staff)
+    client.post(reverse("set_language"), {"language": "en"})
+    page = client.get(reverse("entry_detail", args=[sdu_entry.pk])).content.decode()
+    assert "Participants: 320" in page
+    assert "：" not in page.split("<main", 1)[-1]
+
+
+# --- The export page: where the files go ---------------------------------------------------
+
+
+def test_the_export_page_says_where_downloaded_files_go(login, people, settings):
+    settings.EXPORT_BACKGROUND_ROWS = 20000
+    page = login(people.edu).get(reverse("export_list")).content.decode()
+    assert "20000" in page and "下载文件夹" in page
+    assert "督办看板上导出" in page  # where the completion tables are
+    assert "近期没有在后台为您生成的大文件" in page
+    client = login(people.sdu_staff)
+    client.post(reverse("set_language"), {"language": "en"})
+    page = client.get(reverse("export_list")).content.decode()
+    assert "Reports back" in page
+    assert ">Reports<" not in page

@@ -13,6 +13,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.db.models import Count, Q, Sum
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -30,6 +31,7 @@ from directives.models import (
 from reports.models import Completion, EntryFigure, ProgressEntry, Report, Submission
 from reports.services import (
     progress_entry_save,
+    progress_refresh,
     report_for,
     report_review,
     report_save,
@@ -96,6 +98,13 @@ USERS = (
 K = Requirement.Kind
 F = Figure
 d = datetime.date
+
+
+def t(*moment):
+    """A moment of the demo's story, in the project's time zone."""
+    return timezone.make_aware(datetime.datetime(*moment))
+
+
 # Requirements: (position, kind, position of the source in the forwarded directive, due on,
 # title, description, expected figures).
 DIRECTIVES = (
@@ -188,13 +197,13 @@ DIRECTIVES = (
     },
 )  # fmt: skip
 
-# (directive key, recipient union code, username of who acknowledges it)
+# (directive key, recipient union code, username of who acknowledges it, when)
 ACKNOWLEDGEMENTS = (
-    ("province", "SD-EDU", "edu"),
-    ("province", "QD", "qingdao"),
-    ("edu", "SDU", "staff"),
-    ("edu", "OUC", "ouc"),
-    ("qingdao", "QD-WKC", "wkc"),
+    ("province", "SD-EDU", "edu", t(2015, 9, 24, 9, 10)),
+    ("province", "QD", "qingdao", t(2015, 9, 25, 10, 30)),
+    ("edu", "SDU", "staff", t(2015, 9, 25, 8, 45)),
+    ("edu", "OUC", "ouc", t(2015, 9, 28, 14, 20)),
+    ("qingdao", "QD-WKC", "wkc", t(2017, 9, 7, 9, 0)),
 )
 
 # What unions did: (directive key, union code, requirement position, author, date of the
@@ -233,18 +242,20 @@ PROGRESS = (
      {F.PROBLEMS_FOUND: 3, F.MEASURES: 4}),
 )  # fmt: skip
 
-# Requirements a union says it has done: (directive key, union code, requirement position, who).
+# Requirements a union says it has done: (directive key, union code, requirement position, who,
+# when).
 DONE = (
-    ("edu", "SDU", 10, "staff"),
-    ("edu", "SDU", 15, "staff"),
-    ("edu", "SDU", 20, "staff"),
-    ("qingdao", "QD-WKC", 10, "wkc"),
-    ("qingdao", "QD-WKC", 20, "wkc"),
-    ("qingdao", "QD-WKC", 30, "wkc"),
+    ("edu", "SDU", 10, "staff", t(2015, 10, 30, 16, 0)),
+    ("edu", "SDU", 15, "staff", t(2015, 11, 13, 11, 0)),
+    ("edu", "SDU", 20, "staff", t(2015, 10, 22, 15, 30)),
+    ("qingdao", "QD-WKC", 10, "wkc", t(2017, 9, 13, 10, 0)),
+    ("qingdao", "QD-WKC", 20, "wkc", t(2017, 9, 27, 16, 0)),
+    ("qingdao", "QD-WKC", 30, "wkc", t(2017, 10, 19, 9, 30)),
 )
 
 # Reports back, each written from the union's own figures and submitted: (directive key,
-# union code, author, text, username of who accepts it, or None to leave it for review).
+# union code, author, text, username of who accepts it, or None to leave it for review, when
+# it was submitted, when it was accepted).
 REPORTS = (
     ("edu", "SDU", "staff",
      "省教育工会：\n\n"
@@ -252,13 +263,13 @@ REPORTS = (
      "当作当前的重要任务，先后组织两次集中学习，分两期把工会干部轮训了一遍，"
      "并通过网站、微信公众号和校报向教职工宣传。\n\n"
      "下一步，我们将走访各分工会，听取教职工的意见，针对查出的问题制定改进措施。",
-     None),
+     None, t(2015, 12, 11, 15, 0), None),
     ("qingdao", "QD-WKC", "wkc",
      "市总工会组织部：\n\n"
      "文化宫及时组织职工学习习近平总书记重要指示和群团改革工作座谈会精神，"
      "通过宣传栏、公众号和主题展览扩大宣传，并对照改革要求定出四项服务职工的举措，"
      "目前已开始落实。",
-     "qingdao"),
+     "qingdao", t(2017, 10, 27, 10, 0), t(2017, 10, 30, 14, 30)),
 )  # fmt: skip
 
 
@@ -341,9 +352,12 @@ def load_directives(unions, users):
 
 
 def acknowledge(directives, unions, users):
-    for key, code, username in ACKNOWLEDGEMENTS:
+    for key, code, username, at in ACKNOWLEDGEMENTS:
         assignment = Assignment.objects.get(directive=directives[key], recipient=unions[code])
-        assignment.acknowledge(users[username])
+        if assignment.acknowledged_at is None:
+            assignment.acknowledge(users[username])
+            # Dated in the story, not when the command runs.
+            Assignment.objects.filter(pk=assignment.pk).update(acknowledged_at=at)
 
 
 def assignment_of(directives, unions, key, code):
@@ -366,12 +380,19 @@ def log_progress(directives, unions, users):
             narrative=narrative,
         )
         progress_entry_save(entry=entry, figures=figures, files=[], user=users[username])
-    for key, code, position, username in DONE:
+        written = t(occurred_on.year, occurred_on.month, occurred_on.day, 17, 0)
+        ProgressEntry.objects.filter(pk=entry.pk).update(created_at=written, updated_at=written)
+    for key, code, position, username, at in DONE:
         assignment = assignment_of(directives, unions, key, code)
         requirement = assignment.directive.requirements.get(position=position)
+        done = Completion.objects.filter(assignment=assignment, requirement=requirement)
+        if done.exists():
+            continue
         requirement_set_done(
             assignment=assignment, requirement=requirement, done=True, user=users[username]
         )
+        done.update(done_at=at)
+        progress_refresh(assignment=assignment, requirement=requirement)
 
 
 def own_totals(assignment):
@@ -386,15 +407,22 @@ def own_totals(assignment):
 
 def report_back(directives, unions, users):
     """Write and submit each report once; accept it when the spec names who accepts it."""
-    for key, code, author, text, reviewer in REPORTS:
+    for key, code, author, text, reviewer, submitted_at, reviewed_at in REPORTS:
         assignment = assignment_of(directives, unions, key, code)
         report = report_for(assignment)
         if report.first_submitted_at is None:
             report_save(report=report, text=text, figures=own_totals(assignment))
             report = report_submit(report=report, user=users[author])
+            Report.objects.filter(pk=report.pk).update(
+                first_submitted_at=submitted_at, submitted_at=submitted_at
+            )
+            report.submissions.update(submitted_at=submitted_at)
         if reviewer and report.state == Report.State.SUBMITTED:
             report_review(
                 report=report, user=users[reviewer], decision=Submission.Decision.ACCEPTED
+            )
+            report.submissions.filter(decision=Submission.Decision.ACCEPTED).update(
+                reviewed_at=reviewed_at
             )
 
 

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
-from reports.jobs import jobs_prune
+from reports.jobs import KEEP_DAYS, jobs_prune
 
 
 class Command(BaseCommand):
@@ -12,7 +12,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--days", type=int, default=30)
+        parser.add_argument("--days", type=int, default=KEEP_DAYS)
         parser.add_argument("--stale-hours", type=int, default=6)
 
     def handle(self, *args, days, stale_hours, **options):
