@@ -28,6 +28,7 @@ from .spreadsheets.cells import (
     union_not_found,
 )
 from .spreadsheets.resources import SpreadsheetResource
+from .wording import join_list
 
 User = get_user_model()
 
@@ -430,7 +431,7 @@ class RequirementResource(SpreadsheetResource):
 
     def dehydrate_figures(self, requirement):
         # Figures a directive added for itself are named too, though only shared ones import.
-        return "、".join(str(figure.label) for figure in requirement.expected_figures.all())
+        return join_list(str(figure.label) for figure in requirement.expected_figures.all())
 
     def problems(self, requirement):
         return directive_write_problems(self, requirement.directive, "number")

@@ -455,4 +455,4 @@ def test_the_roll_up_counts_units_against_the_target(cascade, tree, people):
     assert "／目标400（每单位100），4个单位中2个达标" in panel
     edu.post(reverse("report_roll_up", args=[assignment.pk]))
     text = Report.objects.get(assignment=assignment).text
-    assert "参加人次: 505 ／目标400（每单位100），4个单位中2个达标" in text
+    assert "参加人次：505 ／目标400（每单位100），4个单位中2个达标" in text

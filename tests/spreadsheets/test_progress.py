@@ -245,11 +245,18 @@ def test_a_directives_own_figure_imports_and_exports_after_the_standard_columns(
         Figure.PARTICIPANTS: 80,
         covered.code: 640,
     }
-    # The standard columns keep their places; the directive's own comes after 记录人.
+    # The standard columns keep their places; the directive's own comes after the
+    # export-only columns (佐证材料, 记录人, 代录单位).
     resource = ProgressEntryResource(user=people.sdu_staff)
     with translation.override("zh-hans"):
         headers = resource.get_export_headers()
-        assert headers[8:] == [*(str(label) for label in Figure.labels), "记录人", "覆盖职工人数"]
+        assert headers[7:] == [
+            *(str(label) for label in Figure.labels),
+            "佐证材料",
+            "记录人",
+            "代录单位",
+            "覆盖职工人数",
+        ]
     lines = export_file(resource, "csv").decode("utf-8-sig").splitlines()
     assert lines[-1].endswith(",640")
     # The app's own export of entries writes the same columns.
