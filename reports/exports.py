@@ -9,13 +9,12 @@ files (docs/spreadsheets.md), so an exported file can be corrected and imported 
 from itertools import groupby
 from operator import itemgetter
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import Case, CharField, F, Value, When
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from directives.access import may_administer, may_supervise, may_track
+from directives.access import may_administer, may_supervise, may_track, refusal
 from directives.models import Figure
 from directives.resources import MembershipResource, RequirementResource, UnionResource
 from directives.spreadsheets.writing import CHUNK, Table, resource_table
@@ -167,7 +166,7 @@ def table_for(user, kind, parameters):
     if kind not in EXPORTS:
         raise Http404
     if not EXPORTS[kind][1](user):
-        raise PermissionDenied
+        raise refusal(user, EXPORTS[kind][1])
     name, _may, resource = EXPORTS[kind]
     if resource is None:
         return entries_table(user)

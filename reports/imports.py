@@ -10,12 +10,11 @@ from typing import Any
 
 import markdown
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from markdown.extensions.toc import slugify
 
-from directives.access import may_administer, may_supervise, may_track
+from directives.access import may_administer, may_supervise, may_track, refusal
 from directives.resources import (
     DirectiveResource,
     MembershipResource,
@@ -116,7 +115,7 @@ def importable_for(user, kind):
     if importable is None:
         raise Http404
     if not importable.may_import(user):
-        raise PermissionDenied
+        raise refusal(user, importable.may_import)
     return importable
 
 

@@ -20,7 +20,7 @@ MEMBERSHIPS = reverse("admin:directives_membership_changelist")
 
 @pytest.fixture
 def edu_admin(tree):
-    return make_user("edu_admin", tree.edu, Membership.Role.ADMIN)
+    return make_user("edu_admin", tree.edu, Membership.Role.SUPERVISOR, administrator=True)
 
 
 def run_action(client, url, action, objects):

@@ -26,7 +26,9 @@ def children_url(union):
 @pytest.fixture
 def edu_admin(tree):
     """Administrator of 山东省教育工会 and everything beneath it."""
-    return make_user("edu_admin", tree.edu, Membership.Role.ADMIN, is_staff=True)
+    return make_user(
+        "edu_admin", tree.edu, Membership.Role.SUPERVISOR, administrator=True, is_staff=True
+    )
 
 
 def shape():
@@ -249,7 +251,8 @@ def test_administrator_cannot_make_a_superuser(tree, people, edu_admin, login):
         "membership-0-id": str(membership.pk),
         "membership-0-user": str(user.pk),
         "membership-0-union": str(tree.sdu_college.pk),
-        "membership-0-role": Membership.Role.ADMIN,
+        "membership-0-role": Membership.Role.SUPERVISOR,
+        "membership-0-administrator": "on",
         "_save": "Save",
     }
 
@@ -259,11 +262,13 @@ def test_administrator_cannot_make_a_superuser(tree, people, edu_admin, login):
     user.refresh_from_db()
     membership.refresh_from_db()
     assert user.is_staff and not user.is_superuser
-    assert membership.union == tree.sdu_college and membership.role == Membership.Role.ADMIN
+    assert membership.union == tree.sdu_college and membership.administrator
 
 
 def test_superusers_in_the_subtree_stay_out_of_reach(tree, superuser, edu_admin, login):
-    Membership.objects.create(user=superuser, union=tree.sdu, role=Membership.Role.ADMIN)
+    Membership.objects.create(
+        user=superuser, union=tree.sdu, role=Membership.Role.SUPERVISOR, administrator=True
+    )
     client = login(edu_admin)
 
     listed = client.get(USERS).context["cl"].result_list
