@@ -116,7 +116,11 @@ def role_holders(union, role):
         members = members.filter(administrator=True)
     else:
         members = members.filter(role=role)
-    return [m.user.get_full_name() or m.user.username for m in members.order_by("user__username")]
+    # Chinese names: family name first, no space.
+    return [
+        f"{m.user.last_name}{m.user.first_name}" or m.user.username
+        for m in members.order_by("user__username")
+    ]
 
 
 def role_required(user, role):

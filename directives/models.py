@@ -120,6 +120,11 @@ class Union(MP_Node):
     def label(self):
         return self.short_name or self.name
 
+    @property
+    def choice_label(self):
+        """The name with the code, for lists where namesakes must be told apart."""
+        return f"{self.name}（{self.code}）"
+
     def subtree(self):
         return Union.objects.in_subtree(self)
 
