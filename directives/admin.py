@@ -28,7 +28,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from treebeard.admin import TreeAdmin
 from treebeard.forms import TreeNodeChoiceField, movenodeform_factory
 
-from . import admin_accounts
+from . import admin_accounts, admin_unions
 from .access import administered_union, membership_of
 from .models import Assignment, Directive, Membership, Requirement, Union
 from .resources import DirectiveResource, MembershipResource, UnionResource
@@ -352,6 +352,7 @@ class UnionAdmin(SpreadsheetAdmin, SubtreeAdminMixin, HistoryAdmin, TreeAdmin):
     list_display = ["name", "code", "kind", "is_active"]
     list_filter = ["kind", "is_active"]
     search_fields = ["name", "code"]
+    actions = [admin_unions.deactivate, admin_unions.reactivate, admin_unions.merge]
     # Siblings in their order in the tree; the changelist would sort them by pk otherwise.
     ordering = ["path"]
 

@@ -90,7 +90,7 @@ class Union(MP_Node):
     # A dissolved or merged union stays in the tree with everything it received and did:
     # dashboards and history still count it, but nothing new is sent to it.
     is_active = models.BooleanField(
-        _("active"),
+        _("in use"),
         default=True,
         help_text=_("A deactivated union keeps its history but receives no new directives."),
     )
@@ -377,12 +377,13 @@ class Directive(Versioned):
         return chain[::-1]
 
     def recipient_unions(self, mode, selected=()):
-        """The unions a directive of this issuer reaches under a recipient mode."""
+        """The unions a directive of this issuer reaches under a recipient mode: active
+        ones only, for a deactivated or merged union receives nothing new."""
         if mode == self.RecipientMode.CHILDREN:
-            return Union.objects.children_of(self.issuer)
+            return Union.objects.children_of(self.issuer).active()
         if mode == self.RecipientMode.SUBTREE:
-            return Union.objects.below(self.issuer)
-        return Union.objects.below(self.issuer).filter(pk__in=[u.pk for u in selected])
+            return Union.objects.below(self.issuer).active()
+        return Union.objects.below(self.issuer).active().filter(pk__in=[u.pk for u in selected])
 
 
 class Requirement(models.Model):
