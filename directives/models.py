@@ -191,6 +191,35 @@ class Membership(models.Model):
         return str(_(", ")).join(roles)
 
 
+def subtree_with_counts(root=None):
+    """The unions of the root's subtree (the whole tree without a root), in tree order, each
+    annotated with `units_beneath` (unions at any depth beneath it) and `user_count` (active
+    users of it and every union beneath). Two queries whatever the size of the tree: the
+    counts add up in Python along each union's path."""
+    unions = Union.objects.select_related("merged_into")
+    members = Membership.objects.filter(user__is_active=True)
+    if root is not None:
+        unions = unions.in_subtree(root)
+        members = members.filter(in_subtree_q(root, "union__path"))
+    unions = list(unions)
+    own_users = dict(members.values_list("union").annotate(n=Count("pk")).values_list("union", "n"))
+    by_path = {union.path: union for union in unions}
+    for union in unions:
+        union.units_beneath = 0
+        union.user_count = 0
+    step = Union.steplen
+    for union in unions:
+        users = own_users.get(union.pk, 0)
+        for end in range(step, len(union.path) + 1, step):
+            above = by_path.get(union.path[:end])
+            if above is None:
+                continue
+            above.user_count += users
+            if above is not union:
+                above.units_beneath += 1
+    return unions
+
+
 class Figure(models.TextChoices):
     """The figures a requirement may ask each union to report."""
 
