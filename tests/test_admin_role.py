@@ -186,3 +186,11 @@ def test_an_administrator_who_is_staff_keeps_users_but_supervises_nothing(client
 
     assert client.get(reverse("import_new", args=["users"])).status_code == 200
     assert client.get(reverse("overview")).status_code == 404
+
+
+def test_the_header_names_every_role_the_user_holds(client, edu_admin):
+    client.force_login(edu_admin)
+
+    header = client.get(reverse("tasks")).content.decode()
+
+    assert "督办负责人、管理员" in header
