@@ -186,7 +186,9 @@ def union_merge(*, union, into):
         raise MergeRefused(problem)
     units = list(Union.objects.children_of(union))
     for unit in units:
-        Union.objects.get(pk=unit.pk).move(Union.objects.get(pk=into.pk), "last-child")
+        Union.objects.move(
+            Union.objects.get(pk=unit.pk), Union.objects.get(pk=into.pk), "last-child"
+        )
 
     people = list(Membership.objects.filter(union=union))
     for membership in people:
