@@ -22,11 +22,12 @@ from .access import (
     oversees_subtree,
     own_assignment,
     own_assignment_or_403,
+    role_required,
     unions_in_scope,
     visible_directives,
 )
 from .forms import AttachmentForm, DirectiveForm, RequirementFormSet
-from .models import Assignment, Directive, Union, subtree_with_counts
+from .models import Assignment, Directive, Membership, Union, subtree_with_counts
 from .paging import page_of
 from .uploads import file_response
 
@@ -151,7 +152,11 @@ def directive_form(request, directive, *, issuer):
 @login_required
 def directive_create(request):
     if not may_issue(request.user):
-        raise PermissionDenied
+        # A member is told that issuing takes a supervisor, and who that is in their union;
+        # a superuser belongs to no union in whose name to issue.
+        if membership_of(request.user) is None:
+            raise PermissionDenied
+        raise role_required(request.user, Membership.Role.SUPERVISOR)
     issuer = membership_of(request.user).union
     directive = Directive(issuer=issuer, created_by=request.user)
     return directive_form(request, directive, issuer=issuer)

@@ -194,3 +194,15 @@ def test_the_header_names_every_role_the_user_holds(client, edu_admin):
     header = client.get(reverse("tasks")).content.decode()
 
     assert "督办负责人、管理员" in header
+
+
+def test_staff_asked_to_issue_are_told_who_supervises_in_their_union(client, people):
+    client.force_login(people.sdu_staff)
+
+    response = client.get(reverse("directive_create"))
+
+    page = response.content.decode()
+    assert response.status_code == 403
+    assert "需要“督办负责人”角色" in page
+    assert "sdu_supervisor" in page
+    assert "负责印发和转发文件" in page
