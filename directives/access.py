@@ -3,8 +3,10 @@ and assignments. Views, forms, the admin and spreadsheets ask here and nowhere e
 
 A user works for one union (their membership). Staff see their own union's work;
 supervisors see and direct their union's whole subtree; administrators (a role held beside
-staff or supervisor) keep its tree and users and see its work; superusers see everything. Outsiders get 404, never 403, so that nobody learns what exists in
-another union's subtree; a user who may see an object but not change it gets 403.
+staff or supervisor) keep its tree and users and see its work; superusers see everything.
+Outsiders get 404, never 403, so that nobody learns what exists in another union's
+subtree; a user who may see an object but not change it gets 403, and one refused for want
+of a role is told which role it takes and who holds it (`RoleRequired`).
 """
 
 from django.contrib.auth import get_user_model

@@ -24,6 +24,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop, ngettext_lazy
 from import_export.admin import ImportExportMixin
+from import_export.forms import SelectableFieldsExportForm
 from simple_history.admin import SimpleHistoryAdmin
 from treebeard.admin import TreeAdmin
 from treebeard.forms import TreeNodeChoiceField, movenodeform_factory
@@ -170,12 +171,24 @@ def import_errors(resource, result):
     return messages + [str(problem) for problem in resource.row_problems(result)]
 
 
+class HeaderExportForm(SelectableFieldsExportForm):
+    """The export page's columns to tick, named by the headers the file will carry."""
+
+    def _get_field_label(self, resource, field_name):
+        return str(getattr(resource, "headers", {}).get(field_name, field_name))
+
+
+# django-import-export's Chinese catalogue lacks this of its export page.
+IMPORT_EXPORT_STRINGS = (gettext_noop("Select all"),)
+
+
 class SpreadsheetAdmin(ImportExportMixin):
     """Import and export through the project's resources, made for the request's user,
     so that an administrator reads and writes only their subtree."""
 
     formats = SPREADSHEET_FORMATS
     import_template_name = "admin/spreadsheet_import.html"
+    export_form_class = HeaderExportForm
 
     def get_resource_kwargs(self, request, *args, **kwargs):
         return {"user": request.user}

@@ -706,3 +706,11 @@ def test_the_admins_own_words_are_in_chinese(login, superuser, tree, people, edu
     assert "Created by" not in directive and ">Version<" not in directive
     header = memberships[memberships.index("column-user") :]
     assert header[header.index(">") + 1 : header.index("</th>")].count("用户") == 1
+
+
+def test_the_export_page_names_columns_by_their_headers(login, edu_admin):
+    page = login(edu_admin).get(reverse("admin:directives_membership_export")).content.decode()
+
+    assert 'for="id_membershipresource_username">用户名</label>' in page
+    assert 'for="id_membershipresource_administrator">管理员</label>' in page
+    assert "Last Name" not in page and "Select all" not in page
