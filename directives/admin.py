@@ -366,6 +366,7 @@ class UnionAdmin(SpreadsheetAdmin, SubtreeAdminMixin, HistoryAdmin, TreeAdmin):
     list_filter = ["kind", "is_active"]
     search_fields = ["name", "code"]
     actions = [admin_unions.deactivate, admin_unions.reactivate, admin_unions.merge]
+    readonly_fields = ["merged_into"]
     # Siblings in their order in the tree; the changelist would sort them by pk otherwise.
     ordering = ["path"]
 

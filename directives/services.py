@@ -179,8 +179,9 @@ def union_merge(*, union, into):
 
     Returns what moved, by kind, for the log.
     """
-    union = Union.objects.get(pk=union.pk)
-    into = Union.objects.get(pk=into.pk)
+    # Locked, so that of two merges of one union made at once only the first goes through.
+    locked = {u.pk: u for u in Union.objects.select_for_update().filter(pk__in=[union.pk, into.pk])}
+    union, into = locked[union.pk], locked[into.pk]
     problem = merge_problem(union, into)
     if problem:
         raise MergeRefused(problem)
