@@ -2,9 +2,11 @@
 and assignments. Views, forms, the admin and spreadsheets ask here and nowhere else.
 
 A user works for one union (their membership). Staff see their own union's work;
-supervisors and administrators see and direct their union's whole subtree; superusers
-see everything. Outsiders get 404, never 403, so that nobody learns what exists in
-another union's subtree; a user who may see an object but not change it gets 403.
+supervisors see and direct their union's whole subtree; administrators (a role held beside
+staff or supervisor) keep its tree and users and see its work; superusers see everything.
+Outsiders get 404, never 403, so that nobody learns what exists in another union's
+subtree; a user who may see an object but not change it gets 403, and one refused for want
+of a role is told which role it takes and who holds it (`RoleRequired`).
 """
 
 from django.contrib.auth import get_user_model
@@ -12,12 +14,15 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from .models import Assignment, Directive, Membership, Union, in_subtree_q
 
 # --- Roles ---------------------------------------------------------------------------------
-
-OVERSEEING_ROLES = (Membership.Role.SUPERVISOR, Membership.Role.ADMIN)
+#
+# A membership holds a work role, staff or supervisor, and may hold the administrator role
+# beside it: one person can direct their subtree's work and keep its tree and users.
 
 
 def membership_of(user):
@@ -26,8 +31,13 @@ def membership_of(user):
 
 
 def oversees_subtree(membership):
-    """Supervisors and administrators see and direct their union's whole subtree."""
-    return membership is not None and membership.role in OVERSEEING_ROLES
+    """Supervisors see and direct their union's whole subtree."""
+    return membership is not None and membership.role == Membership.Role.SUPERVISOR
+
+
+def sees_subtree(membership):
+    """Supervisors, and administrators (who keep its users), see their union's subtree."""
+    return membership is not None and (oversees_subtree(membership) or membership.administrator)
 
 
 def may_track(user):
@@ -37,19 +47,102 @@ def may_track(user):
 
 
 def may_supervise(user):
-    """Supervisors and administrators watch and direct their subtree; superusers all."""
+    """Supervisors watch and direct their subtree; superusers all."""
     return user.is_superuser or oversees_subtree(membership_of(user))
 
 
 def may_issue(user):
-    """Supervisors and administrators issue directives in their union's name."""
+    """Supervisors issue directives in their union's name."""
     return oversees_subtree(membership_of(user))
 
 
 def may_administer(user):
     """Administrators keep the union tree and the users of their subtree."""
     membership = membership_of(user)
-    return user.is_superuser or bool(membership and membership.role == Membership.Role.ADMIN)
+    return user.is_superuser or bool(membership and membership.administrator)
+
+
+class RoleRequired(PermissionDenied):
+    """Refused for want of a role: the 403 page says which role it takes, what the role
+    does, and who holds it in the user's union, rather than refusing bare."""
+
+    def __init__(self, role, holders):
+        super().__init__(role)
+        self.role, self.holders = role, holders
+
+    @property
+    def role_name(self):
+        return ROLES[self.role][0]
+
+    @property
+    def duties(self):
+        return ROLES[self.role][1]
+
+    @property
+    def holders_text(self):
+        return gettext(", ").join(self.holders)
+
+
+ADMINISTRATOR = "administrator"
+
+# What each role lets a person do, as the refusal page explains it.
+ROLES = {
+    Membership.Role.STAFF: (
+        Membership.Role.STAFF.label,
+        _(
+            "acknowledges the directives the union receives, logs its progress and sends its "
+            "report back."
+        ),
+    ),
+    Membership.Role.SUPERVISOR: (
+        Membership.Role.SUPERVISOR.label,
+        _(
+            "issues and forwards directives, follows the dashboards of every union beneath, "
+            "and reviews the reports sent back."
+        ),
+    ),
+    ADMINISTRATOR: (
+        _("Administrator"),
+        _(
+            "keeps the union tree and the users of the union and every union beneath it: "
+            "adds, moves, deactivates and merges unions, and imports units and users."
+        ),
+    ),
+}
+
+
+def role_holders(union, role):
+    """The active people of the union who hold the role, by name."""
+    members = Membership.objects.filter(union=union, user__is_active=True).select_related("user")
+    if role == ADMINISTRATOR:
+        members = members.filter(administrator=True)
+    else:
+        members = members.filter(role=role)
+    # Chinese names: family name first, no space.
+    return [
+        f"{m.user.last_name}{m.user.first_name}" or m.user.username
+        for m in members.order_by("user__username")
+    ]
+
+
+def role_required(user, role):
+    """The refusal of a page that takes `role`, naming who holds it in the user's union."""
+    membership = membership_of(user)
+    holders = role_holders(membership.union, role) if membership else []
+    return RoleRequired(role, holders)
+
+
+def refusal(user, predicate):
+    """The 403 for a user whom `predicate` (may_administer, may_supervise…) refuses: it
+    names the role when the predicate is a role's."""
+    role = {may_administer: ADMINISTRATOR, may_supervise: Membership.Role.SUPERVISOR}.get(predicate)
+    return role_required(user, role) if role else PermissionDenied()
+
+
+def administer_or_403(user):
+    """Pages for administrators: anyone else is told which role it takes and who has it."""
+    if not may_administer(user):
+        raise role_required(user, ADMINISTRATOR)
 
 
 def password_change_required(user):
@@ -71,14 +164,9 @@ def administered_union(user):
     Superusers are bound to no subtree and get None too: check is_superuser first.
     """
     membership = membership_of(user)
-    if (
-        user.is_superuser
-        or not user.is_active
-        or membership is None
-        or membership.role != Membership.Role.ADMIN
-    ):
+    if user.is_superuser or not user.is_active or membership is None:
         return None
-    return membership.union
+    return membership.union if membership.administrator else None
 
 
 def may_open_admin(user):
@@ -99,7 +187,7 @@ def unions_in_scope(user):
     membership = membership_of(user)
     if membership is None:
         return Union.objects.none()
-    if oversees_subtree(membership):
+    if sees_subtree(membership):
         return Union.objects.in_subtree(membership.union)
     return Union.objects.filter(pk=membership.union_id)
 
@@ -108,7 +196,7 @@ def scope_q(membership, field):
     """Q for rows whose union `field` (a relation to Union) is in the member's scope. A join
     and a path comparison, which plans better than `field__in=unions_in_scope()` on big
     trees."""
-    if oversees_subtree(membership):
+    if sees_subtree(membership):
         return in_subtree_q(membership.union, f"{field}__path")
     return Q(**{field: membership.union_id})
 
@@ -120,7 +208,7 @@ def in_scope(user, union):
     membership = membership_of(user)
     if membership is None:
         return False
-    if oversees_subtree(membership):
+    if sees_subtree(membership):
         return union.is_within(membership.union)
     return union.pk == membership.union_id
 

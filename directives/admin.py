@@ -20,18 +20,22 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404, HttpResponseBadRequest, HttpResponseRedirect
 from django.urls import reverse
+from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, ngettext_lazy
 from import_export.admin import ImportExportMixin
+from import_export.forms import SelectableFieldsExportForm
 from simple_history.admin import SimpleHistoryAdmin
 from treebeard.admin import TreeAdmin
-from treebeard.forms import movenodeform_factory
+from treebeard.forms import TreeNodeChoiceField, movenodeform_factory
 
-from . import admin_accounts
+from . import admin_accounts, admin_unions
 from .access import administered_union, membership_of
 from .models import Assignment, CatalogueFigure, Directive, Membership, Requirement, Union
 from .resources import DirectiveResource, MembershipResource, UnionResource
 from .spreadsheets.files import SPREADSHEET_FORMATS, SpreadsheetError
+from .spreadsheets.resources import RowsRejected
 
 User = get_user_model()
 
@@ -86,6 +90,17 @@ class SubtreeAdminMixin:
         if request.user.is_superuser:
             return super().has_delete_permission(request, obj)
         return self.may_administer(request, obj)
+
+
+class UnionsWithCodesMixin:
+    """Every union offered in a form shows its code beside its name, as the autocomplete
+    does (gqtrack.admin_site): namesakes such as two 文学院分工会 are told apart."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if field is not None and db_field.related_model is Union:
+            field.label_from_instance = lambda union: union.choice_label
+        return field
 
 
 class SuperuserOnlyMixin:
@@ -143,11 +158,38 @@ class HistoryAdmin(SimpleHistoryAdmin):
             raise Http404 from None
 
 
+def import_errors(resource, result):
+    """What went wrong with an import, in the app's words: each bad row by its number and
+    its column's header, and what was wrong with the file, without the library's
+    exception names and tracebacks."""
+    messages = []
+    for base_error in result.base_errors:
+        if isinstance(base_error.error, RowsRejected):
+            # Its first line says that nothing was imported and how many rows are bad.
+            messages.append(str(base_error.error).splitlines()[0])
+        else:
+            messages += [str(m) for m in getattr(base_error.error, "messages", [base_error.error])]
+    return messages + [str(problem) for problem in resource.row_problems(result)]
+
+
+class HeaderExportForm(SelectableFieldsExportForm):
+    """The export page's columns to tick, named by the headers the file will carry."""
+
+    def _get_field_label(self, resource, field_name):
+        return str(getattr(resource, "headers", {}).get(field_name, field_name))
+
+
+# django-import-export's Chinese catalogue lacks this of its export page.
+IMPORT_EXPORT_STRINGS = (gettext_noop("Select all"),)
+
+
 class SpreadsheetAdmin(ImportExportMixin):
     """Import and export through the project's resources, made for the request's user,
     so that an administrator reads and writes only their subtree."""
 
     formats = SPREADSHEET_FORMATS
+    import_template_name = "admin/spreadsheet_import.html"
+    export_form_class = HeaderExportForm
 
     def get_resource_kwargs(self, request, *args, **kwargs):
         return {"user": request.user}
@@ -156,7 +198,29 @@ class SpreadsheetAdmin(ImportExportMixin):
     # diff-match-patch (its diff_prettyHtml).
     @allow_inline_attributes(styles=["background:#e6ffe6;", "background:#ffe6e6;"])
     def import_action(self, request, **kwargs):
-        return super().import_action(request, **kwargs)
+        response = super().import_action(request, **kwargs)
+        context = getattr(response, "context_data", None)
+        if context is not None:
+            resources = [
+                resource_class(**self.get_import_resource_kwargs(request))
+                for resource_class in self.get_import_resource_classes(request)
+            ]
+            self.name_columns_by_header(context, resources)
+            result = context.get("result")
+            if result is not None and result.has_errors():
+                context["import_errors"] = import_errors(resources[0], result)
+        return response
+
+    def name_columns_by_header(self, context, resources):
+        # The library lists the columns by their internal names (user__username…): show
+        # the headers a file carries, as the app's screens and docs/spreadsheets.md do.
+        context["fields_list"] = [
+            (
+                resource.get_display_name(),
+                [resource.header(field) for field in resource.get_user_visible_fields()],
+            )
+            for resource in resources
+        ]
 
     # django-import-export's export page ticks every field with an inline handler and
     # spaces two labels with style attributes (admin/import_export/export.html).
@@ -164,7 +228,15 @@ class SpreadsheetAdmin(ImportExportMixin):
         handlers=["onSelectToggleChange(event)"], styles=["padding: 0;", "font-weight: bold;"]
     )
     def export_action(self, request):
-        return super().export_action(request)
+        response = super().export_action(request)
+        context = getattr(response, "context_data", None)
+        if context is not None:
+            resources = [
+                resource_class(**self.get_export_resource_kwargs(request))
+                for resource_class in self.get_export_resource_classes(request)
+            ]
+            self.name_columns_by_header(context, resources)
+        return response
 
     def has_import_permission(self, request):
         return self.has_add_permission(request) and self.has_change_permission(request)
@@ -216,7 +288,30 @@ TREEBEARD_STRINGS = (
 )
 
 
-class SubtreeUnionForm(movenodeform_factory(Union)):
+class UnionPlaceField(TreeNodeChoiceField):
+    """The unions to place one relative to, each with its code: a tree has many namesakes
+    (two 文学院分工会) that the name alone cannot tell apart."""
+
+    def label_from_instance(self, obj):
+        return mark_safe(
+            conditional_escape(self._get_indent(obj)) + conditional_escape(obj.choice_label)
+        )
+
+
+class UnionForm(movenodeform_factory(Union)):
+    treebeard_ref_node = UnionPlaceField(
+        required=False, label=_("Relative to"), empty_label=_("-- root --"), queryset=None
+    )
+
+
+# django-simple-history's Chinese catalogue lacks these of its history pages.
+HISTORY_STRINGS = (
+    gettext_noop("Changes"),
+    ngettext_lazy("entry", "entries", 1),
+)
+
+
+class SubtreeUnionForm(UnionForm):
     """The union form of an administrator: every place it offers lies inside their subtree."""
 
     subtree_root = None  # set for each request by UnionAdmin.get_form
@@ -267,10 +362,12 @@ class SubtreeMoveForm(forms.Form):
 @admin.register(Union)
 class UnionAdmin(SpreadsheetAdmin, SubtreeAdminMixin, HistoryAdmin, TreeAdmin):
     resource_classes = [UnionResource]
-    form = movenodeform_factory(Union)
-    list_display = ["name", "code", "kind"]
-    list_filter = ["kind"]
+    form = UnionForm
+    list_display = ["name", "code", "kind", "is_active"]
+    list_filter = ["kind", "is_active"]
     search_fields = ["name", "code"]
+    actions = [admin_unions.deactivate, admin_unions.reactivate, admin_unions.merge]
+    readonly_fields = ["merged_into"]
     # Siblings in their order in the tree; the changelist would sort them by pk otherwise.
     ordering = ["path"]
 
@@ -347,10 +444,10 @@ def subtree_users(root):
 
 
 @admin.register(Membership)
-class MembershipAdmin(SpreadsheetAdmin, SubtreeAdminMixin, HistoryAdmin):
+class MembershipAdmin(SpreadsheetAdmin, SubtreeAdminMixin, UnionsWithCodesMixin, HistoryAdmin):
     resource_classes = [MembershipResource]
-    list_display = ["user", "union", "role"]
-    list_filter = ["role"]
+    list_display = ["user", "union_with_code", "role", "administrator"]
+    list_filter = ["role", "administrator"]
     list_select_related = ["user", "union"]
     search_fields = [
         "user__username",
@@ -365,6 +462,10 @@ class MembershipAdmin(SpreadsheetAdmin, SubtreeAdminMixin, HistoryAdmin):
         admin_accounts.set_one_time_passwords,
         admin_accounts.deactivate,
     ]
+
+    @admin.display(description=_("union"), ordering="union__path")
+    def union_with_code(self, membership):
+        return membership.union.choice_label
 
     def in_subtree(self, obj, root):
         return obj.union.is_within(root) and not obj.user.is_superuser
@@ -386,7 +487,7 @@ class MembershipAdmin(SpreadsheetAdmin, SubtreeAdminMixin, HistoryAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-class MembershipInline(admin.StackedInline):
+class MembershipInline(UnionsWithCodesMixin, admin.StackedInline):
     """The union and role of a user, set on the same page as the user."""
 
     model = Membership
@@ -437,16 +538,28 @@ class UserAdmin(SubtreeAdminMixin, auth_admin.UserAdmin):
         "first_name",
         "last_name",
         "membership__union",
-        "membership__role",
+        "roles",
         "is_staff",
     ]
     list_select_related = ["membership__union"]
-    search_fields = ["username", "first_name", "last_name", "email", "membership__union__name"]
+    search_fields = [
+        "username",
+        "first_name",
+        "last_name",
+        "email",
+        "membership__union__name",
+        "membership__union__code",
+    ]
     actions = [
         admin_accounts.send_invitations,
         admin_accounts.set_one_time_passwords,
         admin_accounts.deactivate,
     ]
+
+    @admin.display(description=_("role"), ordering="membership__role")
+    def roles(self, user):
+        membership = membership_of(user)
+        return membership.roles_display() if membership else ""
 
     def in_subtree(self, obj, root):
         membership = membership_of(obj)
@@ -513,7 +626,7 @@ class RequirementInline(admin.TabularInline):
 
 
 @admin.register(Directive)
-class DirectiveAdmin(SpreadsheetAdmin, SuperuserOnlyMixin, HistoryAdmin):
+class DirectiveAdmin(SpreadsheetAdmin, SuperuserOnlyMixin, UnionsWithCodesMixin, HistoryAdmin):
     resource_classes = [DirectiveResource]
     inlines = [RequirementInline]
     list_display = ["title", "number", "issuer", "state", "issued_on"]

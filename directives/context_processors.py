@@ -1,4 +1,4 @@
-from .access import may_open_admin, membership_of, oversees_subtree
+from .access import may_administer, may_open_admin, membership_of, oversees_subtree
 
 
 def membership(request):
@@ -12,4 +12,5 @@ def membership(request):
         "membership": membership,
         "oversees_subtree": oversees_subtree(membership),
         "may_open_admin": may_open_admin(user),
+        "may_administer": may_administer(user),
     }

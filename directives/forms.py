@@ -103,8 +103,10 @@ class DirectiveForm(VersionCheckMixin, forms.ModelForm):
         self.issuer = issuer
         recipients = self.fields["selected_recipients"]
         recipients.top_depth = issuer.depth + 1
-        recipients.queryset = Union.objects.below(issuer).filter(
-            depth__lte=issuer.depth + self.SELECTABLE_DEPTH
+        recipients.queryset = (
+            Union.objects.below(issuer)
+            .active()
+            .filter(depth__lte=issuer.depth + self.SELECTABLE_DEPTH)
         )
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version

@@ -45,6 +45,10 @@ class UnionQuerySet(MP_NodeQuerySet):
         """The union itself and every union beneath it, at any depth."""
         return self.filter(in_subtree_q(union))
 
+    def active(self):
+        """Unions that may receive new directives: not deactivated, not merged away."""
+        return self.filter(is_active=True)
+
     def below(self, union):
         """Every union beneath the union, at any depth, without the union itself."""
         return self.in_subtree(union).filter(depth__gt=union.depth)
@@ -84,6 +88,22 @@ class Union(MP_Node):
     name = models.CharField(_("name"), max_length=200)
     short_name = models.CharField(_("short name"), max_length=60, blank=True)
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    # A dissolved or merged union stays in the tree with everything it received and did:
+    # dashboards and history still count it, but nothing new is sent to it.
+    is_active = models.BooleanField(
+        _("in use"),
+        default=True,
+        help_text=_("A deactivated union keeps its history but receives no new directives."),
+    )
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("merged into"),
+    )
 
     path_max_length = 255
 
@@ -101,6 +121,11 @@ class Union(MP_Node):
     def label(self):
         return self.short_name or self.name
 
+    @property
+    def choice_label(self):
+        """The name with the code, for lists where namesakes must be told apart."""
+        return f"{self.name}（{self.code}）"
+
     def subtree(self):
         return Union.objects.in_subtree(self)
 
@@ -114,20 +139,33 @@ class Union(MP_Node):
 
 
 class Membership(models.Model):
-    """The one union a user works for, and what the user may do there."""
+    """The one union a user works for, and what the user may do there: the work role
+    (staff or supervisor) and, besides it, whether they administer the union's subtree."""
 
     class Role(models.TextChoices):
         STAFF = "staff", _("Staff")
         SUPERVISOR = "supervisor", _("Supervisor")
-        ADMIN = "admin", _("Administrator")
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="membership",
+        verbose_name=_("user"),
     )
     union = models.ForeignKey(
         Union, on_delete=models.PROTECT, related_name="memberships", verbose_name=_("union")
     )
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.STAFF)
+    # A role of its own, held beside staff or supervisor: a city's supervisor may keep its
+    # tree and users too, with one account.
+    administrator = models.BooleanField(
+        _("administrator"),
+        default=False,
+        help_text=_(
+            "Keeps the union tree and the users of this union and every union beneath it, "
+            "in the admin and through imports."
+        ),
+    )
     must_change_password = models.BooleanField(
         _("must change password"),
         default=False,
@@ -144,7 +182,43 @@ class Membership(models.Model):
         verbose_name_plural = _("memberships")
 
     def __str__(self):
-        return f"{self.user} · {self.union} · {self.get_role_display()}"
+        return f"{self.user} · {self.union} · {self.roles_display()}"
+
+    def roles_display(self):
+        """The roles held, as people read them: 上级工会人员、管理员."""
+        roles = [str(self.get_role_display())]
+        if self.administrator:
+            roles.append(str(_("Administrator")))
+        return str(_(", ")).join(roles)
+
+
+def subtree_with_counts(root=None):
+    """The unions of the root's subtree (the whole tree without a root), in tree order, each
+    annotated with `units_beneath` (unions at any depth beneath it) and `user_count` (active
+    users of it and every union beneath). Two queries whatever the size of the tree: the
+    counts add up in Python along each union's path."""
+    unions = Union.objects.select_related("merged_into")
+    members = Membership.objects.filter(user__is_active=True)
+    if root is not None:
+        unions = unions.in_subtree(root)
+        members = members.filter(in_subtree_q(root, "union__path"))
+    unions = list(unions)
+    own_users = dict(members.values_list("union").annotate(n=Count("pk")).values_list("union", "n"))
+    by_path = {union.path: union for union in unions}
+    for union in unions:
+        union.units_beneath = 0
+        union.user_count = 0
+    step = Union.steplen
+    for union in unions:
+        users = own_users.get(union.pk, 0)
+        for end in range(step, len(union.path) + 1, step):
+            above = by_path.get(union.path[:end])
+            if above is None:
+                continue
+            above.user_count += users
+            if above is not union:
+                above.units_beneath += 1
+    return unions
 
 
 class Figure(models.TextChoices):
@@ -319,6 +393,7 @@ class Directive(Versioned):
     issuer = models.ForeignKey(
         Union, on_delete=models.PROTECT, related_name="issued_directives", verbose_name=_("issuer")
     )
+    version = models.PositiveIntegerField(_("version"), default=1)
     number = models.CharField(
         _("document number"),
         max_length=100,
@@ -371,7 +446,11 @@ class Directive(Versioned):
         "self", on_delete=models.SET_NULL, null=True, editable=False, related_name="+"
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("created by"),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -442,12 +521,13 @@ class Directive(Versioned):
         return chain[::-1]
 
     def recipient_unions(self, mode, selected=()):
-        """The unions a directive of this issuer reaches under a recipient mode."""
+        """The unions a directive of this issuer reaches under a recipient mode: active
+        ones only, for a deactivated or merged union receives nothing new."""
         if mode == self.RecipientMode.CHILDREN:
-            return Union.objects.children_of(self.issuer)
+            return Union.objects.children_of(self.issuer).active()
         if mode == self.RecipientMode.SUBTREE:
-            return Union.objects.below(self.issuer)
-        return Union.objects.below(self.issuer).filter(pk__in=[u.pk for u in selected])
+            return Union.objects.below(self.issuer).active()
+        return Union.objects.below(self.issuer).active().filter(pk__in=[u.pk for u in selected])
 
 
 class RequirementQuerySet(models.QuerySet):

@@ -24,6 +24,7 @@ from .spreadsheets.cells import (
     TextWidget,
     UnionWidget,
     WholeNumberWidget,
+    YesNoWidget,
     spreadsheet_text,
     union_not_found,
 )
@@ -217,6 +218,9 @@ class MembershipResource(SpreadsheetResource):
     email = Field(attribute="user__email", column_name="email", widget=TextWidget())
     union = Field(attribute="union", column_name="union", widget=UnionWidget())
     role = Field(attribute="role", column_name="role", widget=ChoiceWidget(Membership.Role.choices))
+    administrator = Field(
+        attribute="administrator", column_name="administrator", widget=YesNoWidget()
+    )
 
     headers = {
         "username": gettext_lazy("Username"),
@@ -225,11 +229,12 @@ class MembershipResource(SpreadsheetResource):
         "email": gettext_lazy("E-mail"),
         "union": gettext_lazy("Unit code"),
         "role": gettext_lazy("Role"),
+        "administrator": gettext_lazy("Administrator"),
     }
 
     class Meta:
         model = Membership
-        fields = ("username", "last_name", "first_name", "email", "union", "role")
+        fields = ("username", "last_name", "first_name", "email", "union", "role", "administrator")
         import_id_fields = ("username",)
 
     def scoped(self, queryset):

@@ -15,7 +15,7 @@ from django.utils import timezone, translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_create_with_history
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from .access import membership_of
 from .models import (
@@ -24,11 +24,12 @@ from .models import (
     Directive,
     ExpectedFigure,
     Figure,
+    Membership,
     Requirement,
     Union,
     past_due,
 )
-from .signals import directive_issued
+from .signals import directive_issued, union_merged
 
 
 @transaction.atomic
@@ -258,6 +259,107 @@ def figure_for_directive(*, directive, name):
     return CatalogueFigure.objects.create(
         directive=directive, name=name, code=f"d{directive.pk}_{secrets.token_hex(4)}"
     )
+
+
+# --- The union tree ------------------------------------------------------------------------
+
+
+class MergeRefused(ValueError):
+    """A merge that cannot be made; its message says why."""
+
+
+@transaction.atomic
+def unions_deactivate(*, unions):
+    """Deactivate the unions and every union beneath them (a dissolved union's branches go
+    with it). They keep all they received and did, and dashboards still count it; they
+    receive nothing new. Their people keep their accounts. Returns how many changed."""
+    beneath = Q()
+    for union in unions:
+        beneath |= Q(path__startswith=union.path)
+    changed = list(Union.objects.filter(beneath, is_active=True)) if beneath else []
+    for union in changed:
+        union.is_active = False
+    bulk_update_with_history(changed, Union, ["is_active"], batch_size=1000)
+    return len(changed)
+
+
+@transaction.atomic
+def unions_reactivate(*, unions):
+    """Let deactivated unions receive directives again; merged ones stay as they are."""
+    changed = [u for u in unions if not u.is_active and u.merged_into_id is None]
+    for union in changed:
+        union.is_active = True
+    bulk_update_with_history(changed, Union, ["is_active"], batch_size=1000)
+    return len(changed)
+
+
+def merge_problem(union, into):
+    """Why the union cannot be merged into the other, or None."""
+    if union.pk == into.pk:
+        return _("A union cannot be merged into itself.")
+    if into.is_within(union):
+        return _("A union cannot be merged into a union beneath it.")
+    if not union.is_active or not into.is_active:
+        return _("Only active unions can be merged.")
+    if union.depth == 1:
+        return _("The top of the tree cannot be merged into another union.")
+    return None
+
+
+@transaction.atomic
+def union_merge(*, union, into):
+    """Merge a union into another, as when two unions are combined: its units beneath move
+    under the other, its people join it, and its directives, received and issued, pass to
+    it with all their progress and reports. Where the other already has the same directive
+    (both received it, or a number or forward clashes) the union keeps its own, as history.
+    The union stays in the tree, deactivated, pointing at the one it was merged into.
+
+    Returns what moved, by kind, for the log.
+    """
+    # Locked, so that of two merges of one union made at once only the first goes through.
+    locked = {u.pk: u for u in Union.objects.select_for_update().filter(pk__in=[union.pk, into.pk])}
+    union, into = locked[union.pk], locked[into.pk]
+    problem = merge_problem(union, into)
+    if problem:
+        raise MergeRefused(problem)
+    units = list(Union.objects.children_of(union))
+    for unit in units:
+        Union.objects.move(
+            Union.objects.get(pk=unit.pk), Union.objects.get(pk=into.pk), "last-child"
+        )
+
+    people = list(Membership.objects.filter(union=union))
+    for membership in people:
+        membership.union = into
+    bulk_update_with_history(people, Membership, ["union"], batch_size=1000)
+
+    received = Assignment.objects.filter(recipient=into).values("directive")
+    assignments = list(Assignment.objects.filter(recipient=union).exclude(directive__in=received))
+    for assignment in assignments:
+        assignment.recipient = into
+    bulk_update_with_history(assignments, Assignment, ["recipient"], batch_size=1000)
+
+    taken = Directive.objects.filter(issuer=into)
+    issued = list(
+        Directive.objects.filter(issuer=union)
+        .exclude(~Q(number="") & Q(number__in=taken.exclude(number="").values("number")))
+        .exclude(parent__in=taken.filter(parent__isnull=False).values("parent"))
+    )
+    for directive in issued:
+        directive.issuer = into
+    bulk_update_with_history(issued, Directive, ["issuer"], batch_size=1000)
+
+    union = Union.objects.get(pk=union.pk)  # moved units changed its numchild
+    union.is_active = False
+    union.merged_into = into
+    union.save()
+    union_merged.send(sender=Union, union=union, into=into, assignments=[a.pk for a in assignments])
+    return {
+        "units": len(units),
+        "people": len(people),
+        "received": len(assignments),
+        "issued": len(issued),
+    }
 
 
 # --- Accounts ------------------------------------------------------------------------------

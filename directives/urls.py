@@ -4,6 +4,7 @@ from . import views
 
 urlpatterns = [
     path("tasks/", views.tasks, name="tasks"),
+    path("unions/", views.union_tree, name="union_tree"),
     path("directives/", views.directive_list, name="directive_list"),
     path("directives/new/", views.directive_create, name="directive_create"),
     path("directives/<int:pk>/", views.directive_detail, name="directive_detail"),

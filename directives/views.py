@@ -12,6 +12,8 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from . import services
 from .access import (
+    administer_or_403,
+    administered_union,
     assignment_to_carry_out,
     assignment_to_forward,
     directive_for_attaching,
@@ -24,11 +26,20 @@ from .access import (
     oversees_subtree,
     own_assignment,
     own_assignment_or_403,
+    role_required,
     unions_in_scope,
     visible_directives,
 )
 from .forms import AttachmentForm, DirectiveForm, RequirementFormSet
-from .models import Assignment, CatalogueFigure, Directive, past_due
+from .models import (
+    Assignment,
+    CatalogueFigure,
+    Directive,
+    Membership,
+    Union,
+    past_due,
+    subtree_with_counts,
+)
 from .paging import page_of
 from .uploads import file_response
 
@@ -174,7 +185,11 @@ def directive_form(request, directive, *, issuer):
 @login_required
 def directive_create(request):
     if not may_issue(request.user):
-        raise PermissionDenied
+        # A member is told that issuing takes a supervisor, and who that is in their union;
+        # a superuser belongs to no union in whose name to issue.
+        if membership_of(request.user) is None:
+            raise PermissionDenied
+        raise role_required(request.user, Membership.Role.SUPERVISOR)
     issuer = membership_of(request.user).union
     directive = Directive(issuer=issuer, created_by=request.user)
     return directive_form(request, directive, issuer=issuer)
@@ -331,3 +346,43 @@ def attachment_delete(request, pk, attachment_pk):
     attachment.delete()
     messages.success(request, _("The attachment was removed."))
     return redirect("directive_detail", pk=directive.pk)
+
+
+@login_required
+@require_safe
+def union_tree(request):
+    """The union tree an administrator keeps (the whole tree for a superuser): each union
+    with the units and users beneath it and links to edit them in the admin; deactivated
+    and merged unions listed apart. A search by name or code lists the matches, each with
+    the unions above it, so that namesakes can be told apart."""
+    administer_or_403(request.user)
+    root = administered_union(request.user)
+    unions = subtree_with_counts(root)
+    top = root.depth if root else 1
+    by_path = {union.path: union for union in unions}
+    query = request.GET.get("q", "").strip()
+    for union in unions:
+        union.level = min(union.depth - top, 5)
+        union.above = [
+            by_path[union.path[:end]]
+            for end in range(Union.steplen, len(union.path), Union.steplen)
+            if union.path[:end] in by_path
+        ]
+    if query:
+        needle = query.casefold()
+        unions = [
+            union
+            for union in unions
+            if needle in union.name.casefold()
+            or needle in union.code.casefold()
+            or needle in union.short_name.casefold()
+        ]
+    return render(
+        request,
+        "directives/union_tree.html",
+        {
+            "query": query,
+            "active": [union for union in unions if union.is_active],
+            "inactive": [union for union in unions if not union.is_active],
+        },
+    )

@@ -9,6 +9,7 @@ into is_staff that could fall out of step with the role.
 
 from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.admin.views.autocomplete import AutocompleteJsonView
 
 from directives.access import may_open_admin
 
@@ -19,8 +20,20 @@ class LoginForm(AdminAuthenticationForm):
             super().confirm_login_allowed(user)
 
 
+class LabelledAutocompleteJsonView(AutocompleteJsonView):
+    """Autocomplete answers that tell namesakes apart: a union shows its code as well."""
+
+    def serialize_result(self, obj, to_field_name):
+        result = super().serialize_result(obj, to_field_name)
+        label = getattr(obj, "choice_label", None)
+        return {**result, "text": str(label)} if label else result
+
+
 class AdminSite(admin.AdminSite):
     login_form = LoginForm
+
+    def autocomplete_view(self, request):
+        return LabelledAutocompleteJsonView.as_view(admin_site=self)(request)
 
     def has_permission(self, request):
         return may_open_admin(request.user)

@@ -74,7 +74,7 @@ INSTALLED_APPS = [
     "import_export",
     "simple_history",
     "django_tasks",
-    "django_tasks_db",
+    "gqtrack.apps.TasksDatabaseConfig",
     "gqtrack.apps.AxesConfig",
     "directives",
     "reports",

@@ -7,6 +7,7 @@ from django.views.generic import RedirectView
 from .forms import PasswordChangeForm, PasswordResetForm, SetPasswordForm
 from .views import InvitationView
 
+handler403 = "gqtrack.views.permission_denied"
 handler500 = "gqtrack.views.server_error"
 
 # Django's account views; the pages are in templates/registration/, the e-mails too.

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views import defaults
 
+from directives.access import RoleRequired
 from directives.services import invitation_tokens
 
 from .forms import SetPasswordForm
@@ -70,6 +71,13 @@ def locked_out(request, response=None, credentials=None):
         {"minutes": minutes},
         status=settings.AXES_HTTP_RESPONSE_CODE,
     )
+
+
+def permission_denied(request, exception):
+    """handler403: a refusal for want of a role says which role it takes, what the role
+    does and who holds it in the user's union; any other refusal stays general."""
+    role = exception if isinstance(exception, RoleRequired) else None
+    return render(request, "403.html", {"refusal": role}, status=403)
 
 
 def csrf_failure(request, reason=""):

@@ -51,7 +51,7 @@ def may_act_for(user, assignment):
 
 
 def may_record_for(user, assignment):
-    """代录: supervisors (and administrators) of a union above the recipient enter its
+    """代录: supervisors of a union above the recipient enter its
     progress on its behalf, e.g. from the spreadsheet a unit sent, while the directive is
     in force. The entry stays the recipient's, marked as recorded by the supervisor's
     union. Not for its own union: that is `may_act_for`."""

@@ -10,7 +10,6 @@ import again depends on the kind and the user's role (`reimport_note`).
 from itertools import groupby, islice
 from operator import itemgetter
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import Case, CharField, F, Value, When
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -23,6 +22,7 @@ from directives.access import (
     may_track,
     membership_of,
     oversees_subtree,
+    refusal,
     visible_directives,
 )
 from directives.models import Figure
@@ -356,7 +356,7 @@ def table_for(user, kind, parameters):
     if kind not in EXPORTS:
         raise Http404
     if not EXPORTS[kind][1](user):
-        raise PermissionDenied
+        raise refusal(user, EXPORTS[kind][1])
     name, _may, resource = EXPORTS[kind]
     if resource is None:
         if not parameters.get("directive"):

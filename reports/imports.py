@@ -8,12 +8,11 @@ docs/spreadsheets.md describes the same formats for developers (`docs_section`).
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from directives.access import may_administer, may_supervise, may_track
+from directives.access import may_administer, may_supervise, may_track, refusal
 from directives.models import Directive
 from directives.resources import (
     DirectiveResource,
@@ -231,5 +230,5 @@ def importable_for(user, kind):
     if importable is None:
         raise Http404
     if not importable.may_import(user):
-        raise PermissionDenied
+        raise refusal(user, importable.may_import)
     return importable

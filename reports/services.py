@@ -171,6 +171,11 @@ def progress_rows_add(*, directive):
     )
 
 
+def progress_rows_move(*, assignments, union):
+    """The rows of assignments that passed to another union (a merge) now count for it."""
+    RequirementProgress.objects.filter(assignment__in=assignments).update(union=union)
+
+
 def progress_refresh(*, assignment, requirement):
     """Count the union's entries, completion and figure totals on one requirement again."""
     progress, _created = RequirementProgress.objects.get_or_create(

@@ -98,9 +98,9 @@ def make_tree():
     )
 
 
-def make_user(username, union, role, **extra):
+def make_user(username, union, role, *, administrator=False, **extra):
     user = get_user_model().objects.create_user(username=username, password=PASSWORD, **extra)
-    Membership.objects.create(user=user, union=union, role=role)
+    Membership.objects.create(user=user, union=union, role=role, administrator=administrator)
     return user
 
 

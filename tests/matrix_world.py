@@ -82,7 +82,9 @@ def attach_to_directive(directive, *, user, name):
 def build_world():
     tree = make_tree()
     people = make_people(tree)
-    people.edu_admin = make_user("edu_admin", tree.edu, Membership.Role.ADMIN, is_staff=True)
+    people.edu_admin = make_user(
+        "edu_admin", tree.edu, Membership.Role.SUPERVISOR, administrator=True, is_staff=True
+    )
     people.superuser = get_user_model().objects.create_superuser("root", password=PASSWORD)
 
     draft = make_directive(tree.edu, user=people.edu, title="草稿：关于开展调研的通知")

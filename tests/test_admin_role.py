@@ -17,13 +17,13 @@ from tests.files import csv_bytes
 ADMIN_INDEX = reverse("admin:index")
 ADMIN_LOGIN = reverse("admin:login")
 USERS = reverse("admin:auth_user_changelist")
-USER_HEADERS = ["用户名", "姓", "名", "电子邮箱", "单位代码", "角色"]
+USER_HEADERS = ["用户名", "姓", "名", "电子邮箱", "单位代码", "角色", "管理员"]
 
 
 @pytest.fixture
 def edu_admin(tree):
     """Administrator of 山东省教育工会, as an import or the admin makes one: no staff status."""
-    return make_user("edu_admin", tree.edu, Membership.Role.ADMIN)
+    return make_user("edu_admin", tree.edu, Membership.Role.SUPERVISOR, administrator=True)
 
 
 def opens_the_admin(client):
@@ -98,11 +98,13 @@ def test_a_supervisor_made_administrator_in_the_admin_gets_in_and_out_again(
     membership = people.sdu_supervisor.membership
     change = reverse("admin:directives_membership_change", args=[membership.pk])
 
-    def set_role(role):
+    def set_role(role, administrator=False):
         data = {"user": people.sdu_supervisor.pk, "union": membership.union_id, "role": role}
+        if administrator:
+            data["administrator"] = "on"
         assert client.post(change, data).status_code == 302
 
-    set_role(Membership.Role.ADMIN)
+    set_role(Membership.Role.SUPERVISOR, administrator=True)
     client.force_login(people.sdu_supervisor)
     assert opens_the_admin(client)
 
@@ -117,12 +119,12 @@ def test_a_users_import_lets_a_new_administrator_in_and_a_demoted_one_out(
     client, edu_admin, people
 ):
     client.force_login(edu_admin)
-    import_users(client, ["sdu_supervisor", "", "", "", "SDU", "管理员"])
+    import_users(client, ["sdu_supervisor", "", "", "", "SDU", "督办负责人", "是"])
     client.force_login(people.sdu_supervisor)
     assert opens_the_admin(client)
 
     client.force_login(edu_admin)
-    import_users(client, ["sdu_supervisor", "", "", "", "SDU", "督办负责人"])
+    import_users(client, ["sdu_supervisor", "", "", "", "SDU", "督办负责人", "否"])
     client.force_login(people.sdu_supervisor)
     assert not opens_the_admin(client)
 
@@ -133,3 +135,74 @@ def test_the_user_page_says_the_role_opens_the_admin(login, edu_admin, people):
     page = client.get(reverse("admin:auth_user_change", args=[people.sdu_staff.pk]))
 
     assert "单位管理员凭其角色即可进入管理后台" in page.content.decode()
+
+
+def test_one_account_supervises_and_administers_its_union(client, tree, people):
+    qingdao = people.qingdao.membership
+    qingdao.administrator = True
+    qingdao.save()
+    client.force_login(people.qingdao)
+
+    dashboard = client.get(reverse("overview"))
+    imports = client.get(reverse("import_new", args=["unions"]))
+
+    assert dashboard.status_code == 200
+    assert imports.status_code == 200
+    assert opens_the_admin(client)
+
+
+def test_a_refused_import_names_the_role_and_who_holds_it_in_the_union(client, tree, people):
+    make_user(
+        "qd_admin",
+        tree.qingdao,
+        Membership.Role.STAFF,
+        administrator=True,
+        last_name="周",
+        first_name="强",
+    )
+    client.force_login(people.qingdao)
+
+    response = client.get(reverse("import_new", args=["users"]))
+
+    page = response.content.decode()
+    assert response.status_code == 403
+    assert "需要“管理员”角色" in page
+    assert "周强" in page
+    assert "导入单位和用户" in page
+
+
+def test_a_refusal_says_so_when_nobody_in_the_union_holds_the_role(client, people):
+    client.force_login(people.sdu_supervisor)
+
+    response = client.get(reverse("import_new", args=["unions"]))
+
+    assert response.status_code == 403
+    assert "本单位还没有人担任这一角色" in response.content.decode()
+
+
+def test_an_administrator_who_is_staff_keeps_users_but_supervises_nothing(client, tree):
+    clerk = make_user("qd_clerk", tree.qingdao, Membership.Role.STAFF, administrator=True)
+    client.force_login(clerk)
+
+    assert client.get(reverse("import_new", args=["users"])).status_code == 200
+    assert client.get(reverse("overview")).status_code == 404
+
+
+def test_the_header_names_every_role_the_user_holds(client, edu_admin):
+    client.force_login(edu_admin)
+
+    header = client.get(reverse("tasks")).content.decode()
+
+    assert "督办负责人、管理员" in header
+
+
+def test_staff_asked_to_issue_are_told_who_supervises_in_their_union(client, people):
+    client.force_login(people.sdu_staff)
+
+    response = client.get(reverse("directive_create"))
+
+    page = response.content.decode()
+    assert response.status_code == 403
+    assert "需要“督办负责人”角色" in page
+    assert "sdu_supervisor" in page
+    assert "负责印发和转发文件" in page

@@ -9,10 +9,12 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import reverse
 
-from directives.models import Membership, Requirement
+from directives.models import Directive, Membership, Requirement, Union
+from directives.services import directive_issue, directive_set_recipients
 from reports.models import ProgressEntry
 from reports.services import report_for, report_save, report_submit
-from tests.conftest import PASSWORD, make_user
+from tests.conftest import PASSWORD, make_directive, make_user
+from tests.reports.conftest import log_entry
 
 USERS = reverse("admin:auth_user_changelist")
 MEMBERSHIPS = reverse("admin:directives_membership_changelist")
@@ -20,7 +22,7 @@ MEMBERSHIPS = reverse("admin:directives_membership_changelist")
 
 @pytest.fixture
 def edu_admin(tree):
-    return make_user("edu_admin", tree.edu, Membership.Role.ADMIN)
+    return make_user("edu_admin", tree.edu, Membership.Role.SUPERVISOR, administrator=True)
 
 
 def run_action(client, url, action, objects):
@@ -161,3 +163,133 @@ def test_a_deactivated_users_entries_reports_and_history_keep_their_name(
     reviewer.force_login(people.edu)
     review = reviewer.get(reverse("report_review", args=[report.pk])).content.decode()
     assert "第1版，王芳于" in review
+
+
+# --- Unions: deactivated when dissolved, merged when combined -----------------------------
+
+UNIONS = reverse("admin:directives_union_changelist")
+
+
+def issued_to(issuer, recipients, *, user, title="关于开展专题学习的通知"):
+    directive = make_directive(issuer, user=user, title=title)
+    directive_set_recipients(
+        directive=directive, mode=Directive.RecipientMode.SELECTED, selected=recipients
+    )
+    return directive_issue(directive=directive)
+
+
+def fresh(union):
+    return Union.objects.get(pk=union.pk)
+
+
+def test_a_deactivated_union_keeps_its_work_but_receives_nothing_new(
+    login, edu_admin, tree, people, edu_directive
+):
+    client = login(edu_admin)
+
+    run_action(client, UNIONS, "deactivate", [tree.sdu])
+
+    assert not fresh(tree.sdu).is_active and not fresh(tree.sdu_college).is_active
+    assert edu_directive.assignments.filter(recipient=tree.sdu).exists()
+    assert LogEntry.objects.filter(object_id=str(tree.sdu.pk)).exists()
+    later = make_directive(tree.edu, user=people.edu, title="关于开展读书活动的通知")
+    directive_set_recipients(directive=later, mode=Directive.RecipientMode.SUBTREE)
+    later = directive_issue(directive=later)
+    assert set(later.assignments.values_list("recipient__code", flat=True)) == {
+        "JN-EDU",
+        "JN-EDU-01",
+    }
+    form = login(people.edu).get(reverse("directive_create")).context["form"]
+    assert tree.sdu not in form.fields["selected_recipients"].queryset
+    assert is_active(people.sdu_staff)
+
+
+def test_an_administrator_cannot_deactivate_their_own_union(login, edu_admin, tree):
+    response = run_action(login(edu_admin), UNIONS, "deactivate", [tree.edu])
+
+    assert fresh(tree.edu).is_active
+    assert "您所在的单位" in response.content.decode()
+
+
+def test_a_reactivated_union_receives_directives_again(login, edu_admin, tree):
+    client = login(edu_admin)
+    run_action(client, UNIONS, "deactivate", [tree.jinan_edu])
+
+    run_action(client, UNIONS, "reactivate", [tree.jinan_edu])
+
+    assert fresh(tree.jinan_edu).is_active
+
+
+def merge(client, union, into):
+    return client.post(
+        UNIONS,
+        {"action": "merge", ACTION_CHECKBOX_NAME: [str(union.pk)], "post": "yes", "into": into.pk},
+        follow=True,
+    )
+
+
+def dashboard_of(client, directive):
+    response = client.get(reverse("dashboard", args=[directive.pk]))
+    rows = {row.union.name: row for row in response.context["page"].object_list}
+    total = response.context["total"]
+    return rows, (total.counts.done, total.counts.total, total.assigned)
+
+
+def test_merging_carries_people_units_and_work_over_and_the_dashboard_stays_right(
+    login, edu_admin, tree, people
+):
+    directive = issued_to(tree.edu, [tree.sdu], user=people.edu)
+    assignment = directive.assignments.get(recipient=tree.sdu)
+    log_entry(assignment, user=people.sdu_staff, narrative="集体学习", figures={"participants": 86})
+    supervisor = login(people.edu)
+    rows, before = dashboard_of(supervisor, directive)
+    assert (rows["山东大学工会"].assigned, rows["济南市教育工会"].assigned) == (1, 0)
+
+    page = merge(login(edu_admin), tree.sdu, tree.jinan_edu).content.decode()
+
+    assert "山东大学工会已并入济南市教育工会" in page
+    sdu = fresh(tree.sdu)
+    assert not sdu.is_active and sdu.merged_into == tree.jinan_edu
+    assert Union.objects.get_parent(fresh(tree.sdu_college)) == tree.jinan_edu
+    assert Membership.objects.get(user=people.sdu_staff).union == tree.jinan_edu
+    assert directive.assignments.get().recipient == tree.jinan_edu
+    assert ProgressEntry.objects.get().assignment == assignment
+    assert LogEntry.objects.filter(object_id=str(tree.jinan_edu.pk)).exists()
+    assert LogEntry.objects.filter(object_id=str(tree.sdu.pk)).exists()
+    rows, after = dashboard_of(supervisor, directive)
+    assert rows["济南市教育工会"].assigned == 1
+    assert "山东大学工会" not in rows or rows["山东大学工会"].assigned == 0
+    assert after == before
+    study = directive.requirements.get(kind=Requirement.Kind.STUDY).pk
+    assert rows["济南市教育工会"].figures[study]["participants"] == 86
+    # The people carried over go on working on it, now for the union they joined.
+    staff = login(people.sdu_staff)
+    assert staff.get(reverse("assignment_detail", args=[assignment.pk])).status_code == 200
+
+
+def test_a_directive_both_received_stays_with_the_merged_union_as_history(
+    login, edu_admin, tree, people, edu_directive
+):
+    _rows, before = dashboard_of(login(people.edu), edu_directive)
+
+    merge(login(edu_admin), tree.sdu, tree.jinan_edu)
+
+    recipients = edu_directive.assignments.values_list("recipient__code", flat=True)
+    assert sorted(recipients) == ["JN-EDU", "SDU"]
+    _rows, after = dashboard_of(login(people.edu), edu_directive)
+    assert after == before
+
+
+def test_a_union_cannot_be_merged_into_one_beneath_it_or_outside_the_subtree(
+    login, edu_admin, tree
+):
+    client = login(edu_admin)
+
+    beneath = merge(client, tree.sdu, tree.sdu_college)
+    outside = merge(client, tree.sdu, tree.qingdao)
+
+    assert beneath.status_code == outside.status_code == 200
+    assert "into" in beneath.context["form"].errors and "into" in outside.context["form"].errors
+    assert (
+        fresh(tree.sdu).is_active and Union.objects.get_parent(fresh(tree.sdu_college)) == tree.sdu
+    )

@@ -29,7 +29,7 @@ FIRST_PASSWORD = "Di-yi-ge-mima-2024"
 
 @pytest.fixture
 def edu_admin(tree):
-    admin = make_user("edu_admin", tree.edu, Membership.Role.ADMIN)
+    admin = make_user("edu_admin", tree.edu, Membership.Role.SUPERVISOR, administrator=True)
     admin.last_name, admin.first_name = "周", "敏"
     admin.save()
     return admin
@@ -237,7 +237,9 @@ def test_no_invitation_button_on_a_preview_or_once_nobody_is_left_to_invite(
 def test_only_the_importer_invites_from_a_users_import(login, edu_admin, people, tree, mailoutbox):
     client = login(edu_admin)
     job = import_users(client, *NEW_ROWS)
-    other_admin = make_user("sd_admin", tree.province, Membership.Role.ADMIN)
+    other_admin = make_user(
+        "sd_admin", tree.province, Membership.Role.SUPERVISOR, administrator=True
+    )
     content = csv_bytes([UNION_HEADERS, ["SDU-LX", "历史学院分工会", "", "基层工会", "SDU"]])
     client.post(
         reverse("import_new", args=["unions"]), {"file": SimpleUploadedFile("单位.csv", content)}
@@ -247,7 +249,7 @@ def test_only_the_importer_invites_from_a_users_import(login, edu_admin, people,
     assert client.post(reverse("import_invite", args=[unions.pk])).status_code == 404
     assert client.get(reverse("import_invite", args=[job.pk])).status_code == 405
     assert login(other_admin).post(reverse("import_invite", args=[job.pk])).status_code == 404
-    edu_admin.membership.role = Membership.Role.SUPERVISOR
+    edu_admin.membership.administrator = False
     edu_admin.membership.save()
     assert login(edu_admin).post(reverse("import_invite", args=[job.pk])).status_code == 403
     assert mailoutbox == []

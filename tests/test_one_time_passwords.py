@@ -19,7 +19,7 @@ OWN_PASSWORD = "Zi-ji-de-mima-2024"
 
 @pytest.fixture
 def edu_admin(tree):
-    return make_user("edu_admin", tree.edu, Membership.Role.ADMIN)
+    return make_user("edu_admin", tree.edu, Membership.Role.SUPERVISOR, administrator=True)
 
 
 def set_one_time_passwords(client, objects, url=USERS, confirm=True):

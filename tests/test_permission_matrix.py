@@ -286,6 +286,8 @@ ROWS = [
     Row("home", "", none, expect(302, anonymous=302), post=expect(405, anonymous=405)),
     # --- directives ---
     Row("tasks", "", none, expect(200)),
+    # Administrators' own page: anyone else is told which role it takes.
+    Row("union_tree", "", none, ADMINISTERING),
     Row("directive_list", "", none, expect(200)),
     Row(
         # A superuser belongs to no union, in whose name to issue.

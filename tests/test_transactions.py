@@ -82,7 +82,7 @@ def test_rows_are_counted_whatever_ends_the_lines(
     header = ["单位代码", "单位名称", "简称", "单位类型", "上级单位代码"]
     rows = [[f"X{n:04}", f"第{n}基层工会", "", "基层工会", "SDU"] for n in range(2100)]
     content = csv_bytes([header, *rows]).replace(b"\r\n", b"\n").replace(b"\n", ending)
-    edu_admin = make_user("edu_admin", tree.edu, Membership.Role.ADMIN)
+    edu_admin = make_user("edu_admin", tree.edu, Membership.Role.SUPERVISOR, administrator=True)
 
     response = login(edu_admin).post(
         reverse("import_new", args=["unions"]),

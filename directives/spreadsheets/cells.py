@@ -11,6 +11,7 @@ from functools import cached_property
 
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from import_export import widgets
 
 from ..models import Union
@@ -200,6 +201,20 @@ class ChoiceListWidget(ChoiceWidget):
     def render(self, value, obj=None, **kwargs):
         labels = dict(self.choices)
         return join_list(labels[code] for code in value or ())
+
+
+class YesNoWidget(ChoiceWidget):
+    """是 or 否 (Yes or No, in either language); a blank cell is no."""
+
+    def __init__(self):
+        super().__init__([("yes", gettext_lazy("Yes")), ("no", gettext_lazy("No"))])
+
+    def clean(self, value, row=None, **kwargs):
+        text = spreadsheet_text(value)
+        return bool(text) and self.code_for(text) == "yes"
+
+    def render(self, value, obj=None, **kwargs):
+        return super().render("yes" if value else "no")
 
 
 class UnionWidget(widgets.ForeignKeyWidget):

@@ -2,12 +2,14 @@
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from directives.models import Membership, Union
 from tests.conftest import make_directive, make_user
+from tests.files import csv_bytes
 
 UNIONS = reverse("admin:directives_union_changelist")
 USERS = reverse("admin:auth_user_changelist")
@@ -26,7 +28,9 @@ def children_url(union):
 @pytest.fixture
 def edu_admin(tree):
     """Administrator of 山东省教育工会 and everything beneath it."""
-    return make_user("edu_admin", tree.edu, Membership.Role.ADMIN, is_staff=True)
+    return make_user(
+        "edu_admin", tree.edu, Membership.Role.SUPERVISOR, administrator=True, is_staff=True
+    )
 
 
 def shape():
@@ -148,11 +152,11 @@ def test_autocomplete_offers_only_the_subtree(tree, edu_admin, login):
     qingdao = client.get(reverse("admin:autocomplete"), {**params, "term": "青岛"}).json()
 
     assert {item["text"] for item in everything["results"]} == {
-        "山东省教育工会",
-        "济南市教育工会",
-        "济南第一中学工会",
-        "山东大学工会",
-        "文学院分工会",
+        "山东省教育工会（SD-EDU）",
+        "济南市教育工会（JN-EDU）",
+        "济南第一中学工会（JN-EDU-01）",
+        "山东大学工会（SDU）",
+        "文学院分工会（SDU-WX）",
     }
     assert qingdao["results"] == []
 
@@ -249,7 +253,8 @@ def test_administrator_cannot_make_a_superuser(tree, people, edu_admin, login):
         "membership-0-id": str(membership.pk),
         "membership-0-user": str(user.pk),
         "membership-0-union": str(tree.sdu_college.pk),
-        "membership-0-role": Membership.Role.ADMIN,
+        "membership-0-role": Membership.Role.SUPERVISOR,
+        "membership-0-administrator": "on",
         "_save": "Save",
     }
 
@@ -259,11 +264,13 @@ def test_administrator_cannot_make_a_superuser(tree, people, edu_admin, login):
     user.refresh_from_db()
     membership.refresh_from_db()
     assert user.is_staff and not user.is_superuser
-    assert membership.union == tree.sdu_college and membership.role == Membership.Role.ADMIN
+    assert membership.union == tree.sdu_college and membership.administrator
 
 
 def test_superusers_in_the_subtree_stay_out_of_reach(tree, superuser, edu_admin, login):
-    Membership.objects.create(user=superuser, union=tree.sdu, role=Membership.Role.ADMIN)
+    Membership.objects.create(
+        user=superuser, union=tree.sdu, role=Membership.Role.SUPERVISOR, administrator=True
+    )
     client = login(edu_admin)
 
     listed = client.get(USERS).context["cl"].result_list
@@ -610,3 +617,101 @@ def test_every_page_opens_for_the_superuser(tree, people, superuser, login):
         reverse("admin:directives_directive_history", args=[directive.pk]),
     ):
         assert client.get(url).status_code == 200, url
+
+
+# --- Telling unions apart, finding users, reading roles and errors ----------------------
+
+
+@pytest.fixture
+def namesake(tree):
+    """A second 文学院分工会, under 济南市教育工会: only the code tells the two apart."""
+    return Union.objects.add_child(
+        Union.objects.get(pk=tree.jinan_edu.pk),
+        {"code": "JN-WX", "name": "文学院分工会", "kind": Union.Kind.GRASSROOTS},
+    )
+
+
+def test_the_place_in_the_tree_offers_each_union_with_its_code(login, superuser, tree, namesake):
+    page = login(superuser).get(change_url(tree.jinan_school)).content.decode()
+
+    assert "文学院分工会（SDU-WX）" in page
+    assert "文学院分工会（JN-WX）" in page
+
+
+def test_an_administrators_place_list_shows_codes_too(login, edu_admin, tree, namesake):
+    page = login(edu_admin).get(change_url(tree.sdu_college)).content.decode()
+
+    assert "文学院分工会（JN-WX）" in page
+
+
+def test_the_union_autocomplete_tells_namesakes_apart(login, edu_admin, tree, namesake):
+    response = login(edu_admin).get(
+        reverse("admin:autocomplete"),
+        {
+            "app_label": "directives",
+            "model_name": "membership",
+            "field_name": "union",
+            "term": "文学院",
+        },
+    )
+
+    texts = sorted(result["text"] for result in response.json()["results"])
+    assert texts == ["文学院分工会（JN-WX）", "文学院分工会（SDU-WX）"]
+
+
+def test_users_are_found_by_their_unions_code(login, edu_admin, people):
+    found = login(edu_admin).get(USERS, {"q": "SDU"}).context["cl"].result_list
+
+    assert {user.username for user in found} == {"sdu_staff", "sdu_supervisor"}
+
+
+def test_the_user_list_shows_roles_by_their_names(login, edu_admin, people):
+    page = login(edu_admin).get(USERS).content.decode()
+
+    assert "督办负责人、管理员" in page
+    assert "工作人员" in page
+    assert ">supervisor<" not in page and ">staff<" not in page
+
+
+def test_a_rejected_users_import_speaks_plainly_with_the_files_headers(login, edu_admin, tree):
+    content = csv_bytes(
+        [
+            ["用户名", "姓", "名", "电子邮箱", "单位代码", "角色"],
+            ["sdu_new", "", "", "bad", "SDU", "工作人员"],
+        ]
+    )
+    response = login(edu_admin).post(
+        reverse("admin:directives_membership_import"),
+        {"resource": "0", "format": "1", "import_file": SimpleUploadedFile("用户.csv", content)},
+    )
+
+    page = response.content.decode()
+    assert "未导入任何数据：有1行存在错误。" in page
+    assert "第2行，电子邮箱：" in page
+    assert "RowsRejected" not in page and "Traceback" not in page
+    assert "用户名, 姓, 名, 电子邮箱, 单位代码, 角色, 管理员" in page
+    assert "user__username" not in page and "username, last_name" not in page
+
+
+def test_the_admins_own_words_are_in_chinese(login, superuser, tree, people, edu_directive):
+    client = login(superuser)
+
+    index = client.get(reverse("admin:index")).content.decode()
+    directive = client.get(
+        reverse("admin:directives_directive_change", args=[edu_directive.pk])
+    ).content.decode()
+    memberships = client.get(reverse("admin:directives_membership_changelist")).content.decode()
+
+    assert "后台任务" in index and "Task Results" not in index and "任务结果" in index
+    assert "创建人" in directive and "版本" in directive
+    assert "Created by" not in directive and ">Version<" not in directive
+    header = memberships[memberships.index("column-user") :]
+    assert header[header.index(">") + 1 : header.index("</th>")].count("用户") == 1
+
+
+def test_the_export_page_names_columns_by_their_headers(login, edu_admin):
+    page = login(edu_admin).get(reverse("admin:directives_membership_export")).content.decode()
+
+    assert 'for="id_membershipresource_username">用户名</label>' in page
+    assert 'for="id_membershipresource_administrator">管理员</label>' in page
+    assert "Last Name" not in page and "Select all" not in page

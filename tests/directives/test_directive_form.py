@@ -350,7 +350,9 @@ def test_an_issuer_sets_targets_and_adds_figures_of_its_own(login, people, tree)
 
 
 def test_a_figure_the_admin_adds_is_offered_to_every_issuer(login, people, tree, client):
-    admin_user = make_user("edu_admin", tree.edu, Membership.Role.ADMIN, is_staff=True)
+    admin_user = make_user(
+        "edu_admin", tree.edu, Membership.Role.SUPERVISOR, administrator=True, is_staff=True
+    )
     client.force_login(admin_user)
     response = client.post(
         reverse("admin:directives_cataloguefigure_add"),

@@ -171,15 +171,21 @@ def test_acknowledges_some_assignments_only(demo):
 
 def test_creates_a_user_for_every_role(demo, client):
     expected = {
-        "admin": ("admin", "山东省总工会"),
-        "province": ("supervisor", "山东省总工会"),
-        "edu": ("supervisor", "山东省教育工会"),
-        "qingdao": ("supervisor", "青岛市总工会"),
-        "staff": ("staff", "山东大学工会"),
+        "admin": ("supervisor", True, "山东省总工会"),
+        "eduadmin": ("supervisor", True, "山东省教育工会"),
+        "province": ("supervisor", False, "山东省总工会"),
+        "edu": ("supervisor", False, "山东省教育工会"),
+        "qingdao": ("supervisor", True, "青岛市总工会"),
+        "staff": ("staff", False, "山东大学工会"),
     }
-    for username, (role, union) in expected.items():
+    for username, (role, administrator, union) in expected.items():
         user = get_user_model().objects.get(username=username)
-        assert (user.membership.role, user.membership.union.name) == (role, union)
+        membership = user.membership
+        assert (membership.role, membership.administrator, membership.union.name) == (
+            role,
+            administrator,
+            union,
+        )
         assert user.last_name and user.first_name
         assert user.check_password(PASSWORD)
     admin = get_user_model().objects.get(username="admin")

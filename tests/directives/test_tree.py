@@ -72,5 +72,5 @@ def test_supervisors_see_their_subtree_and_staff_their_own_union(people, tree):
 def test_administrators_oversee_like_supervisors(tree):
     from tests.conftest import make_user
 
-    admin = make_user("edu_admin", tree.edu, Membership.Role.ADMIN)
+    admin = make_user("edu_admin", tree.edu, Membership.Role.SUPERVISOR, administrator=True)
     assert names(unions_in_scope(admin)) == names(Union.objects.in_subtree(tree.edu))

@@ -22,7 +22,9 @@ HEADERS = ["单位代码", "单位名称", "简称", "单位类型", "上级单�
 
 @pytest.fixture
 def edu_admin(tree):
-    return make_user("edu_admin", tree.edu, Membership.Role.ADMIN, is_staff=True)
+    return make_user(
+        "edu_admin", tree.edu, Membership.Role.SUPERVISOR, administrator=True, is_staff=True
+    )
 
 
 def export_form(format):

@@ -25,7 +25,7 @@ from .conftest import upload
 
 @pytest.fixture
 def edu_admin(tree):
-    return make_user("edu_admin", tree.edu, Membership.Role.ADMIN)
+    return make_user("edu_admin", tree.edu, Membership.Role.SUPERVISOR, administrator=True)
 
 
 def dead_pid():

@@ -103,7 +103,7 @@ def test_a_preview_broken_off_fails_the_same_way(edu_directive, people, login, m
 def test_a_bulk_insert_broken_off_after_the_last_row_writes_nothing(tree, login, monkeypatch):
     """New unions go in with one insert after the rows are read: that insert failing is
     a failed job too, without a row to name."""
-    admin = make_user("edu_admin", tree.edu, Membership.Role.ADMIN)
+    admin = make_user("edu_admin", tree.edu, Membership.Role.SUPERVISOR, administrator=True)
     client = login(admin)
     content = csv_bytes(
         [

@@ -32,7 +32,7 @@ def media(settings, tmp_path):
 
 @pytest.fixture
 def edu_admin(tree):
-    return make_user("edu_admin", tree.edu, Membership.Role.ADMIN)
+    return make_user("edu_admin", tree.edu, Membership.Role.SUPERVISOR, administrator=True)
 
 
 def units_csv(*rows):
@@ -136,7 +136,9 @@ def test_another_users_job_is_not_found(login, edu_admin, people, tree):
     job = job_of(
         post_file(client, "unions", "单位.csv", units_csv(["X-1", "新单位", "", "基层工会", "SDU"]))
     )
-    other_admin = make_user("sd_admin", tree.province, Membership.Role.ADMIN)
+    other_admin = make_user(
+        "sd_admin", tree.province, Membership.Role.SUPERVISOR, administrator=True
+    )
 
     client = login(other_admin)
     for name in ("import_job", "import_job_progress"):
@@ -315,7 +317,12 @@ def test_templates_carry_the_chinese_headers_the_import_reads(login, edu_admin):
 def test_the_worker_shows_rows_done_while_the_import_runs(tree, settings, monkeypatch):
     """On PostgreSQL another connection sees the count move before the import commits; on
     SQLite nothing is written until the end, and nothing waits for a lock."""
-    user = make_user("edu_admin", Union.objects.get(code="SD-EDU"), Membership.Role.ADMIN)
+    user = make_user(
+        "edu_admin",
+        Union.objects.get(code="SD-EDU"),
+        Membership.Role.SUPERVISOR,
+        administrator=True,
+    )
     rows = [[f"SDU-{n:03}", f"第{n}分工会", "", "基层工会", "SDU"] for n in range(1, 301)]
     job = SpreadsheetJob.objects.create(
         user=user, kind="unions", file=upload("单位.csv", units_csv(*rows)), file_name="单位.csv"

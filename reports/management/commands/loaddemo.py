@@ -83,16 +83,17 @@ UNIONS = (
 )
 
 R = Membership.Role
-# (username, family name, given name, role, union code, superuser)
+# (username, family name, given name, role, administrator, union code, superuser)
 USERS = (
-    ("admin", "王", "立新", R.ADMIN, "SD", True),
-    ("eduadmin", "周", "敏", R.ADMIN, "SD-EDU", False),
-    ("province", "李", "文华", R.SUPERVISOR, "SD", False),
-    ("edu", "张", "晓梅", R.SUPERVISOR, "SD-EDU", False),
-    ("qingdao", "刘", "海涛", R.SUPERVISOR, "QD", False),
-    ("staff", "陈", "静", R.STAFF, "SDU", False),
-    ("ouc", "孙", "玉洁", R.STAFF, "OUC", False),
-    ("wkc", "赵", "建国", R.STAFF, "QD-WKC", False),
+    ("admin", "王", "立新", R.SUPERVISOR, True, "SD", True),
+    ("eduadmin", "周", "敏", R.SUPERVISOR, True, "SD-EDU", False),
+    ("province", "李", "文华", R.SUPERVISOR, False, "SD", False),
+    ("edu", "张", "晓梅", R.SUPERVISOR, False, "SD-EDU", False),
+    # A city's supervisor who keeps its tree and users too, with the same account.
+    ("qingdao", "刘", "海涛", R.SUPERVISOR, True, "QD", False),
+    ("staff", "陈", "静", R.STAFF, False, "SDU", False),
+    ("ouc", "孙", "玉洁", R.STAFF, False, "OUC", False),
+    ("wkc", "赵", "建国", R.STAFF, False, "QD-WKC", False),
 )
 
 K = Requirement.Kind
@@ -290,12 +291,15 @@ def load_unions():
 def load_users(unions):
     User = get_user_model()
     users = {}
-    for username, family, given, role, code, superuser in USERS:
+    for username, family, given, role, administrator, code, superuser in USERS:
         user = User.objects.filter(username=username).first()
         if user is None:
             create = User.objects.create_superuser if superuser else User.objects.create_user
             user = create(username=username, password=PASSWORD, last_name=family, first_name=given)
-        Membership.objects.get_or_create(user=user, defaults={"union": unions[code], "role": role})
+        Membership.objects.get_or_create(
+            user=user,
+            defaults={"union": unions[code], "role": role, "administrator": administrator},
+        )
         users[username] = user
     return users
 
@@ -496,7 +500,7 @@ class Command(BaseCommand):
             values = {
                 "username": user.username,
                 "name": f"{user.last_name}{user.first_name}",
-                "role": membership.get_role_display(),
+                "role": membership.roles_display(),
                 "union": membership.union,
                 "password": PASSWORD,
             }
