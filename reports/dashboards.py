@@ -387,7 +387,8 @@ class Dashboard:
             entries.filter(above=requirement.pk) if requirement else entries.exclude(above=None)
         )
         return (
-            entries.select_related("requirement", "author", "assignment__recipient")
+            entries.with_lateness()
+            .select_related("requirement", "author", "assignment__recipient")
             .prefetch_related("figures")
             .order_by("-occurred_on", "-pk")
         )

@@ -288,21 +288,33 @@ def test_an_activity_date_outside_2000_to_2100_is_a_form_error(
     assert not ProgressEntry.objects.exists()
 
 
-def test_an_activity_dated_in_the_future_is_saved_with_a_warning(
+def test_an_activity_dated_in_the_future_is_refused_with_a_clear_message(
     client, people, assignment, study, clock
 ):
     clock(datetime.datetime(2015, 10, 20, 2, 0, tzinfo=UTC))
     client.force_login(people.sdu_staff)
 
-    response = client.post(
-        add_url(assignment, study), entry_data(occurred_on="2015-10-25"), follow=True
-    )
+    refused = client.post(add_url(assignment, study), entry_data(occurred_on="2015-10-21"))
     on_the_day = client.post(add_url(assignment, study), entry_data(occurred_on="2015-10-20"))
 
-    assert ProgressEntry.objects.count() == 2
-    warnings = [str(m) for m in response.context["messages"] if m.level_tag == "warning"]
-    assert len(warnings) == 1 and "2015年10月25日" in warnings[0]
+    assert refused.status_code == 200
+    (error,) = refused.context["form"].errors["occurred_on"]
+    assert "2015年10月20日" in error and "之后" in error
     assert on_the_day.status_code == 302
+    assert list(ProgressEntry.objects.values_list("occurred_on", flat=True)) == [
+        datetime.date(2015, 10, 20)
+    ]
+
+
+def test_the_activity_date_defaults_to_today_in_shanghai(client, people, assignment, study, clock):
+    # 20 October 2015, 17:00 UTC is already the 21st in Shanghai.
+    clock(datetime.datetime(2015, 10, 20, 17, 0, tzinfo=UTC))
+    client.force_login(people.sdu_staff)
+
+    response = client.get(add_url(assignment, study))
+
+    assert 'value="2015-10-21"' in response.content.decode()
+    assert 'max="2015-10-21"' in response.content.decode()
 
 
 def test_a_narrative_over_ten_thousand_characters_is_a_form_error(
