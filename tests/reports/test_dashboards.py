@@ -12,6 +12,7 @@ due 11-15, so due soon) and 报送情况 (report, due 11-30).
 
 import datetime
 import io
+import re
 from io import StringIO
 
 import openpyxl
@@ -326,7 +327,7 @@ def test_overview_lists_active_directives_with_completion(cascade, people, login
     # Qingdao received the directive and has not passed it on: it is Qingdao's to watch.
     rows = list(login(people.qingdao).get(reverse("overview")).context["page"].object_list)
     assert [d.pk for d in rows] == [top.pk]
-    assert (rows[0].summary.done, rows[0].summary.total) == (1, 3)
+    assert (rows[0].summary.done, rows[0].summary.total) == (2, 3)
     # SDU's supervisor forwarded the education union's copy: its own forward is the one.
     rows = list(login(people.sdu_supervisor).get(reverse("overview")).context["page"].object_list)
     assert [d.issuer for d in rows] == [tree.sdu]
@@ -501,3 +502,23 @@ def test_the_completion_table_exports_each_unit_with_its_statuses(cascade, peopl
         reverse("dashboard_export", args=[top.pk]), {"unit": tree.edu.pk}
     )
     assert outsider.status_code == 404
+
+
+def test_unit_names_behind_a_number_link_to_their_task(cascade, people, login, tree):
+    top, edu_forward = cascade
+    response = login(people.province).get(
+        reverse("dashboard_units", args=[top.pk]), {"unit": tree.edu.pk}
+    )
+    html = response.content.decode()
+
+    for assignment in response.context["page"].object_list:
+        link = reverse("assignment_detail", args=[assignment.pk])
+        assert re.search(rf'<a href="{link}"[^>]*>{assignment.recipient.name}</a>', html), (
+            assignment.recipient.name
+        )
+    assert "未办结" not in html
+    entries = login(people.province).get(
+        reverse("dashboard_entries", args=[top.pk]), {"unit": tree.edu.pk}
+    )
+    sdu = Assignment.objects.get(directive=edu_forward, recipient=tree.sdu)
+    assert f'href="{reverse("assignment_detail", args=[sdu.pk])}"' in entries.content.decode()
