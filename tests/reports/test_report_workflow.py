@@ -8,9 +8,11 @@ in Shanghai is late, and stays late.
 import datetime
 import re
 from importlib import import_module
+from pathlib import Path
 
 import pytest
 from django.apps import apps as django_apps
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
@@ -563,3 +565,12 @@ def test_the_review_queue_shows_number_and_deadline_and_searches_them(
         assert titles == {"关于开展调研的通知"}
     response = reviewer.get(reverse("review_queue"), {"q": "不存在"})
     assert "没有与“不存在”相符的待审核报告。" in response.content.decode()
+
+
+def test_the_report_box_starts_small_and_grows_with_its_text(unit, assignment):
+    html = unit.get(edit_url(assignment)).content.decode()
+
+    box = re.search(r'<textarea name="text"[^>]*>', html).group(0)
+    assert 'rows="3"' in box and "data-gq-grow" in box
+    css = Path(settings.BASE_DIR, "static/css/gqtrack.css").read_text()
+    assert re.search(r"textarea\[data-gq-grow\] \{[^}]*field-sizing: content", css)
