@@ -138,6 +138,7 @@ def entry_for_user(request, pk):
     """A progress entry the user may read, or 404; and whether the user may edit it."""
     entry = get_object_or_404(
         ProgressEntry.objects.filter(assignment__in=visible_assignments(request.user))
+        .with_lateness()
         .select_related(
             "assignment__directive__issuer",
             "assignment__recipient",

@@ -480,7 +480,8 @@ class Dashboard:
             entries.filter(above=requirement.pk) if requirement else entries.exclude(above=None)
         )
         return (
-            entries.select_related("requirement", "author", "assignment__recipient")
+            entries.with_lateness()
+            .select_related("requirement", "author", "assignment__recipient")
             .prefetch_related(named_figures())
             .order_by("-occurred_on", "-pk")
         )

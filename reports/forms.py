@@ -1,4 +1,5 @@
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from directives.forms import DateInput, VersionCheckMixin, style
@@ -58,7 +59,10 @@ class ProgressEntryForm(VersionCheckMixin, forms.ModelForm):
     class Meta:
         model = ProgressEntry
         fields = ["occurred_on", "narrative"]
-        widgets = {"occurred_on": DateInput, "narrative": forms.Textarea(attrs={"rows": 4})}
+        widgets = {
+            "occurred_on": DateInput,
+            "narrative": forms.Textarea(attrs={"rows": 4, "data-gq-grow": ""}),
+        }
 
     def __init__(self, *args, requirement, **kwargs):
         super().__init__(*args, **kwargs)
@@ -73,6 +77,9 @@ class ProgressEntryForm(VersionCheckMixin, forms.ModelForm):
             self.figure_names.append(name)
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
+        elif self.initial.get("occurred_on") is None:
+            self.initial["occurred_on"] = timezone.localdate()
+        self.fields["occurred_on"].widget.attrs["max"] = timezone.localdate().isoformat()
         style(self)
 
     def figure_fields(self):
@@ -105,7 +112,7 @@ class RecordChoiceForm(forms.Form):
 class ReportForm(VersionCheckMixin, forms.Form):
     text = forms.CharField(
         label=_("Report"),
-        widget=forms.Textarea(attrs={"rows": 14}),
+        widget=forms.Textarea(attrs={"rows": 3, "data-gq-grow": ""}),
         required=False,
         max_length=REPORT_LIMIT,
     )
@@ -147,9 +154,13 @@ class ReportForm(VersionCheckMixin, forms.Form):
 
 
 class ReviewForm(forms.Form):
-    decision = forms.ChoiceField(
-        label=_("Decision"), choices=Submission.Decision.choices, widget=forms.RadioSelect
-    )
+    # The reviewer's two actions, each a button named for what it does.
+    ACTIONS = [
+        (Submission.Decision.ACCEPTED, _("Accept")),
+        (Submission.Decision.RETURNED, _("Return for changes")),
+    ]
+
+    decision = forms.ChoiceField(label=_("Decision"), choices=ACTIONS)
     comment = forms.CharField(
         label=_("Comment"),
         required=False,

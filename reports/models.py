@@ -2,10 +2,12 @@ import datetime
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Case, F, OuterRef, Q, Subquery, Value, When
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from import_export.results import RowResult
 from simple_history.models import HistoricalRecords
@@ -72,14 +74,40 @@ def named_figures():
     return models.Prefetch("figures", queryset=EntryFigure.objects.named())
 
 
+# Requirements of these kinds are done by the report back rather than by the union's word:
+# once the report is submitted and not returned.
+REPORT_KINDS = (Requirement.Kind.REPORT,)
+
+
+def follows_report(requirement):
+    """Whether the requirement's status follows the union's report (see `REPORT_KINDS`)."""
+    return requirement.kind in REPORT_KINDS
+
+
 class ProgressEntryQuerySet(models.QuerySet):
     def for_assignment(self, assignment):
         """The union's entries on one directive, newest activity first, with what pages show."""
         return (
             self.filter(assignment=assignment)
+            .with_lateness()
             .select_related("author", "requirement", "recorded_by_union")
             .prefetch_related(named_figures(), "evidence")
             .order_by("-occurred_on", "-pk")
+        )
+
+    def with_lateness(self):
+        """Annotate `accepted_at`, when the union's report was accepted, and `is_late`: the
+        entry was added after that, so the accepted report does not count it."""
+        accepted = Submission.objects.filter(
+            report__assignment=OuterRef("assignment"), decision=Submission.Decision.ACCEPTED
+        ).order_by("-number")
+        return self.annotate(
+            accepted_at=Subquery(accepted.values("reviewed_at")[:1]),
+            is_late=Case(
+                When(created_at__gt=F("accepted_at"), then=Value(True)),
+                default=Value(False),
+                output_field=models.BooleanField(),
+            ),
         )
 
 
@@ -126,6 +154,19 @@ class ProgressEntry(Versioned):
 
     def __str__(self):
         return f"{self.assignment.recipient} · {self.requirement} · {self.occurred_on}"
+
+    def clean(self):
+        super().clean()
+        if self.occurred_on and self.occurred_on > timezone.localdate():
+            raise ValidationError(
+                {
+                    "occurred_on": _(
+                        "The activity cannot be dated after today (%(today)s): log what has "
+                        "been done, once it is done."
+                    )
+                    % {"today": date_format(timezone.localdate())}
+                }
+            )
 
     @property
     def figure_values(self):
@@ -230,6 +271,9 @@ class Report(Versioned):
         RETURNED = "returned", _("Returned")
         ACCEPTED = "accepted", _("Accepted")
 
+    # A report in these states stands as sent: submitted and not returned.
+    SENT_STATES = (State.SUBMITTED, State.ACCEPTED)
+
     assignment = models.OneToOneField(Assignment, on_delete=models.CASCADE, related_name="report")
     text = text_limited(_("report"), REPORT_LIMIT, blank=True)
     state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.DRAFT)
@@ -252,6 +296,11 @@ class Report(Versioned):
     @property
     def is_editable(self):
         return self.state in (self.State.DRAFT, self.State.RETURNED)
+
+    @property
+    def sent_at(self):
+        """When the version that stands was sent: None while the report is a draft or returned."""
+        return self.submitted_at if self.state in self.SENT_STATES else None
 
 
 class ReportFigure(NamedFigure):

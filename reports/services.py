@@ -9,10 +9,11 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from directives.models import Assignment, Directive, Requirement, Union
+from directives.models import Assignment, Directive, Figure, Requirement, Union
 
-from .access import recording_union
+from .access import may_act_for, recording_union
 from .models import (
+    REPORT_KINDS,
     Completion,
     EntryFigure,
     Evidence,
@@ -24,6 +25,7 @@ from .models import (
     ReportTimeliness,
     RequirementProgress,
     Submission,
+    follows_report,
     report_timeliness_q,
     with_report_due,
 )
@@ -31,6 +33,13 @@ from .models import (
 
 class WorkflowError(Exception):
     """The report cannot move that way from where it stands."""
+
+
+def acknowledge_on_first_action(*, assignment, user):
+    """A union that acts on a directive has received it: the first entry, completion or
+    report of one of its members acknowledges it (签收), in the action's transaction."""
+    if not assignment.is_acknowledged and may_act_for(user, assignment):
+        assignment.acknowledge(user)
 
 
 @transaction.atomic
@@ -43,6 +52,7 @@ def progress_entry_save(*, entry, figures, files, user):
     if entry.pk is None:
         entry.author = user
         entry.recorded_by_union = recording_union(user, entry.assignment)
+    acknowledge_on_first_action(assignment=entry.assignment, user=user)
     entry.save()
     expected = set(entry.requirement.figure_codes)
     for code, value in figures.items():
@@ -62,6 +72,9 @@ def progress_entry_save(*, entry, figures, files, user):
 
 @transaction.atomic
 def requirement_set_done(*, assignment, requirement, done, user):
+    if follows_report(requirement):
+        raise WorkflowError(_("The report-back requirement is done once the report is submitted."))
+    acknowledge_on_first_action(assignment=assignment, user=user)
     if done:
         Completion.objects.get_or_create(
             assignment=assignment,
@@ -85,6 +98,8 @@ def report_save(*, report, text, figures, files=(), user=None):
     and any new attachments."""
     if not report.is_editable:
         raise WorkflowError(_("A submitted or accepted report cannot be changed."))
+    if user is not None:
+        acknowledge_on_first_action(assignment=report.assignment, user=user)
     report.text = text
     report.save()
     for (requirement_id, code), value in figures.items():
@@ -128,6 +143,8 @@ def report_submit(*, report, user):
     report.first_submitted_at = report.first_submitted_at or now
     report.version += 1
     report.save()
+    acknowledge_on_first_action(assignment=report.assignment, user=user)
+    report_requirements_refresh(assignment=report.assignment)
     return report
 
 
@@ -150,6 +167,7 @@ def report_review(*, report, user, decision, comment=""):
     )
     report.version += 1
     report.save()
+    report_requirements_refresh(assignment=report.assignment)
     return report
 
 
@@ -176,6 +194,25 @@ def progress_rows_move(*, assignments, union):
     RequirementProgress.objects.filter(assignment__in=assignments).update(union=union)
 
 
+def report_requirements_refresh(*, assignment):
+    """The report-back requirements of the assignment's directive follow its report."""
+    for requirement in assignment.directive.requirements.filter(kind__in=REPORT_KINDS):
+        progress_refresh(assignment=assignment, requirement=requirement)
+
+
+def done_at_of(assignment, requirement):
+    """When the union finished a requirement: by its word, or for the report back, when the
+    report that stands was sent; None while it is open."""
+    if follows_report(requirement):
+        report = Report.objects.filter(assignment=assignment).first()
+        return report.sent_at if report else None
+    return (
+        Completion.objects.filter(assignment=assignment, requirement=requirement)
+        .values_list("done_at", flat=True)
+        .first()
+    )
+
+
 def progress_refresh(*, assignment, requirement):
     """Count the union's entries, completion and figure totals on one requirement again."""
     progress, _created = RequirementProgress.objects.get_or_create(
@@ -185,11 +222,7 @@ def progress_refresh(*, assignment, requirement):
     counted = entries.aggregate(count=Count("pk"), last=Max("occurred_on"))
     progress.entry_count = counted["count"]
     progress.last_entry_on = counted["last"]
-    progress.set_done_at(
-        Completion.objects.filter(assignment=assignment, requirement=requirement)
-        .values_list("done_at", flat=True)
-        .first()
-    )
+    progress.set_done_at(done_at_of(assignment, requirement))
     progress.save()
     progress.figure_totals.all().delete()
     FigureTotal.objects.bulk_create(
@@ -209,7 +242,7 @@ def progress_rebuild():
     around the app (the admin, a database console) and fills them for bulk-loaded data.
     """
     pairs = Assignment.objects.exclude(directive__state=Directive.State.DRAFT).values_list(
-        "pk", "recipient_id", "directive__requirements"
+        "pk", "recipient_id", "directive__requirements", "directive__requirements__kind"
     )
     entries = {
         (a, r): (count, last)
@@ -221,20 +254,30 @@ def progress_rebuild():
         (a, r): at
         for a, r, at in Completion.objects.values_list("assignment", "requirement", "done_at")
     }
-    RequirementProgress.objects.all().delete()
-    rows = [
-        RequirementProgress(
-            assignment_id=a,
-            union_id=union,
-            requirement_id=r,
-            entry_count=entries.get((a, r), (0, None))[0],
-            last_entry_on=entries.get((a, r), (0, None))[1],
+    sent = dict(
+        Report.objects.filter(state__in=Report.SENT_STATES).values_list(
+            "assignment", "submitted_at"
         )
-        for a, union, r in pairs.iterator(chunk_size=5000)
-        if r is not None
-    ]
+    )
+    RequirementProgress.objects.all().delete()
+    rows, kinds = [], {}
+    for a, union, r, kind in pairs.iterator(chunk_size=5000):
+        if r is None:
+            continue
+        kinds[(a, r)] = kind
+        rows.append(
+            RequirementProgress(
+                assignment_id=a,
+                union_id=union,
+                requirement_id=r,
+                entry_count=entries.get((a, r), (0, None))[0],
+                last_entry_on=entries.get((a, r), (0, None))[1],
+            )
+        )
     for row in rows:
-        row.set_done_at(done.get((row.assignment_id, row.requirement_id)))
+        key = (row.assignment_id, row.requirement_id)
+        follows = kinds[key] in REPORT_KINDS
+        row.set_done_at(sent.get(row.assignment_id) if follows else done.get(key))
     RequirementProgress.objects.bulk_create(rows, batch_size=2000)
     ids = {(p.assignment_id, p.requirement_id): p.pk for p in rows}
     totals = (
@@ -261,6 +304,11 @@ class Excerpt:
     union: Union
     entry: ProgressEntry
 
+    @property
+    def files(self):
+        """The names of the entry's evidence files, as a report on paper can quote them."""
+        return [evidence.name for evidence in self.entry.evidence.all()]
+
 
 @dataclass
 class FigureGoal:
@@ -286,24 +334,28 @@ class RollUp:
     excerpts: dict = field(default_factory=lambda: defaultdict(list))
     own: dict = field(default_factory=lambda: defaultdict(list))
     goals: dict = field(default_factory=dict)  # (requirement id, figure code) -> FigureGoal
+    # requirement id -> how many entries of the units beneath have a narrative, quoted or not
+    narrated: dict = field(default_factory=lambda: defaultdict(int))
+
+    @property
+    def has_units(self):
+        """Whether any union beneath was sent the directive: else there is nothing to count."""
+        return any(self.unions.values())
 
     def rows(self, requirements):
-        """Per requirement, in order: each expected figure with its total, and the excerpts.
-        A figure with a target carries its `FigureGoal` as `goal`."""
+        """Per requirement, in order: each expected figure with its total, the excerpts, and
+        how many entries the excerpts leave out. A figure with a target carries its
+        `FigureGoal` as `goal`."""
+        rows = []
         for requirement in requirements:
+            excerpts = self.excerpts.get(requirement.pk, [])
+            figures = []
             for figure in requirement.expected_figures.all():
                 figure.goal = self.goals.get((requirement.pk, figure.figure_id))
-        return [
-            (
-                requirement,
-                [
-                    (figure, self.figures.get((requirement.pk, figure.figure_id), 0))
-                    for figure in requirement.expected_figures.all()
-                ],
-                self.excerpts.get(requirement.pk, []),
-            )
-            for requirement in requirements
-        ]
+                figures.append((figure, self.figures.get((requirement.pk, figure.figure_id), 0)))
+            left_out = self.narrated.get(requirement.pk, 0) - len(excerpts)
+            rows.append((requirement, figures, excerpts, max(left_out, 0)))
+        return rows
 
 
 EXCERPTS_PER_REQUIREMENT = 3
@@ -413,6 +465,15 @@ def roll_up(assignment):
         excerpts = (result.own if own else result.excerpts)[origin[entry.requirement_id]]
         if len(excerpts) < EXCERPTS_PER_REQUIREMENT:
             excerpts.append(Excerpt(union=entry.assignment.recipient, entry=entry))
+    narrated = (
+        entries.exclude(narrative="")
+        .exclude(assignment__recipient=union)
+        .values_list("requirement")
+        .annotate(count=Count("pk"))
+        .order_by()
+    )
+    for requirement_id, count in narrated:
+        result.narrated[origin[requirement_id]] += count
     return result
 
 
@@ -431,9 +492,39 @@ def report_fill_from_roll_up(*, report):
     )
     figures = {
         (requirement.pk, figure.figure_id): total
-        for requirement, totals, _excerpts in rows
+        for requirement, totals, _excerpts, _left_out in rows
         for figure, total in totals
     }
     # A new version, so that a form opened before the roll-up cannot save over it unnoticed.
     report.version += 1
     return report_save(report=report, text=text.strip() + "\n", figures=figures)
+
+
+@dataclass
+class FigureChange:
+    requirement: Requirement
+    figure: str
+    before: int | None
+    now: int
+
+    @property
+    def label(self):
+        return Figure(self.figure).label
+
+
+def figures_since_acceptance(report, requirements):
+    """Each figure whose total over the union's subtree now differs from what its accepted
+    report says: progress logged after the acceptance. Empty unless the report is accepted."""
+    if report.pk is None or report.state != Report.State.ACCEPTED:
+        return []
+    accepted = report.submissions.filter(decision=Submission.Decision.ACCEPTED).first()
+    if accepted is None:
+        return []
+    before = {(row["requirement"], row["figure"]): row["value"] for row in accepted.figures}
+    now = roll_up(report.assignment).figures
+    return [
+        FigureChange(requirement, code, before.get((requirement.pk, code)), now[key])
+        for requirement in requirements
+        for code in requirement.figure_codes
+        if (key := (requirement.pk, code)) in now and now[key] != before.get(key)
+    ]

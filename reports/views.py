@@ -1,13 +1,14 @@
 """The pages of one union's work on a directive: its requirements and progress entries,
 the report back with its review, and the reports of every recipient."""
 
+from difflib import SequenceMatcher
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Subquery
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -43,6 +44,8 @@ from .models import (
     ProgressEntry,
     Report,
     RequirementProgress,
+    Submission,
+    follows_report,
     report_timeliness_of,
     requirement_status_case,
     with_report_timeliness,
@@ -70,6 +73,7 @@ def requirements_with_status(assignment, user):
         entry.editable = may_edit_entry(user, entry)
     for requirement in requirements:
         requirement.entries = [e for e in entries if e.requirement_id == requirement.pk]
+        requirement.follows_report = follows_report(requirement)
     return requirements
 
 
@@ -86,6 +90,7 @@ def assignment_detail(request, pk):
         {
             "assignment": assignment,
             "directive": assignment.directive,
+            "attachments": assignment.directive.attachments.all(),
             "requirements": requirements,
             "addressee": report_addressee(assignment.directive, requirements),
             "report": report,
@@ -114,12 +119,6 @@ def save_entry(request, entry, *, assignment, requirement):
             user=request.user,
         )
         messages.success(request, _("The progress entry was saved."))
-        if entry.occurred_on > timezone.localdate():
-            messages.warning(
-                request,
-                _("The date of the activity, %(date)s, is still to come: check it.")
-                % {"date": date_format(entry.occurred_on)},
-            )
         return redirect("assignment_detail", pk=assignment.pk)
     return render(
         request,
@@ -198,12 +197,16 @@ def requirement_done(request, pk, requirement_pk):
     assignment = assignment_for_member(request, pk)
     requirement = requirement_of(assignment, requirement_pk)
     done = request.POST.get("done") == "1"
-    services.requirement_set_done(
-        assignment=assignment, requirement=requirement, done=done, user=request.user
-    )
-    messages.success(
-        request, _("Marked as done.") if done else _("Marked as not done; it is open again.")
-    )
+    try:
+        services.requirement_set_done(
+            assignment=assignment, requirement=requirement, done=done, user=request.user
+        )
+    except services.WorkflowError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request, _("Marked as done.") if done else _("Marked as not done; it is open again.")
+        )
     return redirect("assignment_detail", pk=assignment.pk)
 
 
@@ -263,6 +266,7 @@ def report_edit(request, pk):
             "addressee": report_addressee(assignment.directive, requirements),
             **report_records(report),
             **roll_up_context(assignment, requirements),
+            "figure_changes": services.figures_since_acceptance(report, requirements),
         },
         status=form.status_code,
     )
@@ -271,8 +275,9 @@ def report_edit(request, pk):
 def report_records(report):
     """The report's submitted versions, files and history, none for a report not begun."""
     if report.pk is None:
-        return {"submissions": [], "attachments": [], "history": []}
+        return {"submissions": [], "attachments": [], "figures": [], "history": []}
     return {
+        "figures": report.figures.select_related("requirement"),
         "submissions": report.submissions.select_related("submitted_by", "reviewed_by")
         .prefetch_related("attachments")
         .all(),
@@ -389,7 +394,79 @@ def review_queue(request):
     """Reports waiting for the user's union to accept or return them."""
     union = reviewing_union(request.user)
     reports = Report.objects.awaiting_review_by(union).order_by("submitted_at")
-    return render(request, "reports/review_queue.html", {"page": page_of(request, reports)})
+    query = request.GET.get("q", "").strip()[:100]
+    if query:
+        reports = reports.filter(
+            Q(assignment__directive__number__icontains=query)
+            | Q(assignment__directive__title__icontains=query)
+        )
+    return render(
+        request,
+        "reports/review_queue.html",
+        {"page": page_of(request, reports), "query": query},
+    )
+
+
+def text_diff(before, after):
+    """What changed from one text to the other, as (kind, text) parts, kind "same",
+    "removed" or "added": by line, and within lines changed by character."""
+    parts = []
+
+    def changed(old, new):
+        if old:
+            parts.append(("removed", old))
+        if new:
+            parts.append(("added", new))
+
+    old_lines, new_lines = before.splitlines(keepends=True), after.splitlines(keepends=True)
+    matcher = SequenceMatcher(None, old_lines, new_lines, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        old, new = "".join(old_lines[i1:i2]), "".join(new_lines[j1:j2])
+        if tag == "equal":
+            parts.append(("same", old))
+        elif tag == "replace" and len(old) + len(new) <= DIFF_BY_CHARACTER:
+            for tag, k1, k2, m1, m2 in SequenceMatcher(
+                None, old, new, autojunk=False
+            ).get_opcodes():
+                if tag == "equal":
+                    parts.append(("same", old[k1:k2]))
+                else:
+                    changed(old[k1:k2], new[m1:m2])
+        else:
+            changed(old, new)
+    return parts
+
+
+# Changed passages up to this long are compared character by character, the rest by line.
+DIFF_BY_CHARACTER = 4000
+
+
+def figure_changes(before, after, requirements):
+    """(requirement, figure code, value before, value after) of each figure that changed
+    between two submitted versions."""
+    old = {(row["requirement"], row["figure"]): row["value"] for row in before.figures}
+    new = {(row["requirement"], row["figure"]): row["value"] for row in after.figures}
+    keys = list(dict.fromkeys([*new, *old]))
+    return [
+        (requirements.get(key[0]), key[1], old.get(key), new.get(key))
+        for key in keys
+        if old.get(key) != new.get(key)
+    ]
+
+
+def changes_since(previous, submission, requirements):
+    """What a resubmission changed since the version that was returned."""
+    if previous is None or submission is None:
+        return None
+    before = {a.pk: a for a in previous.attachments.all()}
+    after = {a.pk: a for a in submission.attachments.all()}
+    return {
+        "text": text_diff(previous.text, submission.text),
+        "text_changed": previous.text != submission.text,
+        "figures": figure_changes(previous, submission, requirements),
+        "added": [a for pk, a in after.items() if pk not in before],
+        "removed": [a for pk, a in before.items() if pk not in after],
+    }
 
 
 @login_required
@@ -409,6 +486,11 @@ def report_review(request, pk):
         else:
             messages.success(request, _("Your decision was recorded and the union was told."))
             return redirect("review_queue")
+    latest = report.submissions.select_related("submitted_by", "reviewed_by")
+    submission, previous = [*latest.prefetch_related("attachments")[:2], None, None][:2]
+    if previous is not None and previous.decision != Submission.Decision.RETURNED:
+        previous = None
+    requirements = {r.pk: r for r in report.assignment.directive.requirements.all()}
     return render(
         request,
         "reports/report_review.html",
@@ -417,8 +499,10 @@ def report_review(request, pk):
             "assignment": report.assignment,
             "timeliness": report_timeliness_of(report.assignment),
             "form": form,
-            "submission": report.submissions.select_related("submitted_by").first(),
-            "requirements": {r.pk: r for r in report.assignment.directive.requirements.all()},
+            "submission": submission,
+            "previous": previous,
+            "changes": changes_since(previous, submission, requirements),
+            "requirements": requirements,
         },
     )
 

@@ -108,6 +108,8 @@ def build_world():
         narrative=JINAN_NARRATIVE,
         report_text=JINAN_REPORT,
     )
+    # Their work acknowledged the directive; the matrix tries 签收 on it as still to come.
+    issued.assignments.update(acknowledged_at=None, acknowledged_by=None)
 
     reading = issued_to_children(tree.edu, user=people.edu, title="关于开展读书活动的通知")
     drafting = SimpleNamespace(assignment=reading.assignments.get(recipient=tree.sdu))

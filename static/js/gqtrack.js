@@ -7,3 +7,18 @@ document.addEventListener("change", (event) => {
   const select = event.target.closest("select[data-gq-submit-on-change]");
   if (select && select.form) select.form.submit();
 });
+
+// A text box that grows with its text (data-gq-grow), for browsers without CSS
+// `field-sizing: content`; the stylesheet caps its height.
+function gqGrow(area) {
+  area.style.height = "auto";
+  area.style.height = `${area.scrollHeight + 2}px`;
+}
+if (!CSS.supports("field-sizing", "content")) {
+  document.addEventListener("input", (event) => {
+    if (event.target.matches("textarea[data-gq-grow]")) gqGrow(event.target);
+  });
+  document.addEventListener("DOMContentLoaded", () => {
+    document.querySelectorAll("textarea[data-gq-grow]").forEach(gqGrow);
+  });
+}

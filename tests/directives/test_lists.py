@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from directives.models import Directive, Union
 from directives.services import directive_issue, directive_set_recipients
+from reports.services import report_for, report_review, report_save, report_submit
 from tests.conftest import make_directive
 
 
@@ -161,3 +162,68 @@ def test_the_header_names_the_union_the_role_and_the_person_family_name_first(lo
     assert "山东大学工会" in page
     assert "陈静" in page
     assert "工作人员" in page  # the role, in Chinese
+
+
+def test_my_tasks_label_the_two_deadlines(login, people, tree):
+    issue(tree.edu, number="1号", title="第一份通知")
+
+    html = login(people.sdu_staff).get(reverse("tasks")).content.decode()
+    cell = html[html.index('data-testid="deadlines"') :]
+    cell = " ".join(cell[: cell.index("</td>")].split())
+
+    assert "要求截止 2015年10月31日" in cell
+    assert "报送截止 2015年11月30日" in cell
+    assert "–" not in cell
+
+
+def return_report(assignment, *, author, reviewer, comment):
+    report = report_save(report=report_for(assignment), text="情况报告", figures={})
+    report_submit(report=report, user=author)
+    report_review(report=report, user=reviewer, decision="returned", comment=comment)
+
+
+def test_a_returned_report_shows_on_my_tasks_with_the_reviewers_comment(login, people, tree):
+    returned = issue(tree.edu, number="1号", title="被退回的通知")
+    issue(tree.edu, number="2号", title="未报送的通知")
+    people.edu.last_name, people.edu.first_name = "张", "伟"
+    people.edu.save()
+    return_report(
+        returned.assignments.get(recipient=tree.sdu),
+        author=people.sdu_staff,
+        reviewer=people.edu,
+        comment="请补充参加人数。",
+    )
+
+    html = login(people.sdu_staff).get(reverse("tasks")).content.decode()
+
+    rows = {
+        title: html[html.index(title) : html.index("</tr>", html.index(title))]
+        for title in ("被退回的通知", "未报送的通知")
+    }
+    assert 'data-testid="returned"' in rows["被退回的通知"]
+    assert "情况报告被退回修改" in rows["被退回的通知"]
+    assert "张伟" in rows["被退回的通知"] and "请补充参加人数。" in rows["被退回的通知"]
+    report_url = reverse("report_edit", args=[returned.assignments.get(recipient=tree.sdu).pk])
+    assert report_url in rows["被退回的通知"]
+    assert 'data-testid="returned"' not in rows["未报送的通知"]
+
+
+def test_my_tasks_take_the_same_queries_however_many_reports_were_returned(login, people, tree):
+    client = login(people.sdu_staff)
+    first = issue(tree.edu, number="1号")
+    return_report(
+        first.assignments.get(recipient=tree.sdu),
+        author=people.sdu_staff,
+        reviewer=people.edu,
+        comment="请修改。",
+    )
+    small = query_count(client, reverse("tasks"))
+    for number in range(2, 12):
+        directive = issue(tree.edu, number=f"{number}号")
+        return_report(
+            directive.assignments.get(recipient=tree.sdu),
+            author=people.sdu_staff,
+            reviewer=people.edu,
+            comment="请修改。",
+        )
+    assert query_count(client, reverse("tasks")) == small

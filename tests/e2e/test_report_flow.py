@@ -5,6 +5,7 @@ import re
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from directives.models import Assignment, Requirement
@@ -53,15 +54,16 @@ def report_state(page, state):
 
 def review(page, report, decision, comment=""):
     """From the review queue, open the report and record a decision on it."""
-    page.locator("a[href='/reviews/']").click()
+    page.locator("a.nav-link[href='/reviews/']").click()
     expect(page).to_have_url(re.compile(r"/reviews/$"))
     page.get_by_test_id("review-queue").locator(f"a[href='/reports/{report.pk}/review/']").click()
     expect(page).to_have_url(re.compile(rf"/reports/{report.pk}/review/$"))
     form = page.get_by_test_id("review-form")
-    form.locator(f"input[name=decision][value={decision}]").check()
     if comment:
         form.locator("textarea[name=comment]").fill(comment)
-    form.locator("button[type=submit]").click()
+    # The decision is the button pressed, named for the action: 通过 or 退回修改.
+    label = {"accepted": "通过", "returned": "退回修改"}[decision]
+    form.get_by_role("button", name=label, exact=True).click()
     expect(page).to_have_url(re.compile(r"/reviews/$"))
     expect(page.get_by_test_id("review-queue")).to_have_count(0)
 
@@ -93,12 +95,22 @@ def test_progress_report_return_and_accept(
     row.locator(f"a[href='/assignments/{assignment.pk}/']").click()
     expect(page).to_have_url(assignment_url)
 
+    # The task page has what the work needs: 签收 here, the figures each requirement asks for.
+    page.get_by_test_id("acknowledge-form").get_by_role("button", name="签收").click()
+    expect(page).to_have_url(assignment_url)
+    expect(page.get_by_test_id("acknowledged")).to_be_visible()
+    expect(page.get_by_test_id("expected-figures").first).to_contain_text("需填报数据")
+
     requirement = page.get_by_test_id("requirement").first
     expect(requirement).to_have_attribute("data-requirement", str(study.pk))
     requirement.locator(
         f"a[href='/assignments/{assignment.pk}/requirements/{study.pk}/entries/new/']"
     ).click()
     form = page.get_by_test_id("entry-form")
+    # The date starts at today and cannot go beyond it.
+    today = timezone.localdate().isoformat()
+    expect(form.locator("input[name=occurred_on]")).to_have_value(today)
+    expect(form.locator("input[name=occurred_on]")).to_have_attribute("max", today)
     form.locator("input[name=occurred_on]").fill("2015-10-10")
     form.locator("textarea[name=narrative]").fill(NARRATIVE)
     form.locator("input[name=figure_participants]").fill("45")
@@ -151,8 +163,11 @@ def test_progress_report_return_and_accept(
     expect(page.get_by_test_id("returned-comment")).to_have_count(0)
     log_out(page)
 
-    # The education union accepts the revised version.
+    # The education union sees its earlier comment and what changed, and accepts.
     log_in(page, "edu")
+    page.goto(f"/reports/{report.pk}/review/")
+    expect(page.get_by_test_id("earlier-comment")).to_contain_text(RETURN_COMMENT)
+    expect(page.get_by_test_id("text-diff").locator("ins")).not_to_have_count(0)
     review(page, report, "accepted")
     page.goto(f"/assignments/{assignment.pk}/report/")
     report_state(page, "accepted")

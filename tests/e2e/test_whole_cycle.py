@@ -280,7 +280,10 @@ def test_a_directive_goes_down_and_its_report_comes_back(
     report_state(page, "submitted")
     expect(page.get_by_test_id("submissions")).to_contain_text("第1版")
     page.get_by_role("link", name=re.compile("山东大学工会 · ")).click()
-    mark_done(page, REPORT)
+    # The report-back requirement follows the report: done once it is sent, no tick needed.
+    report_back = requirement_card(page, REPORT)
+    expect(report_back.locator("[data-status=done]")).to_be_visible()
+    expect(report_back.get_by_role("button", name="标记为完成")).to_have_count(0)
     log_out(page)
 
     # 6. The education union returns the report, saying what is missing.
@@ -290,10 +293,9 @@ def test_a_directive_goes_down_and_its_report_comes_back(
     expect(page.get_by_test_id("submission-text")).to_have_text(FIRST_TEXT)
     expect(page.locator("main table")).to_contain_text("126")
     review = page.get_by_test_id("review-form")
-    review.get_by_label("已退回").check()
     review.locator("textarea[name=comment]").fill(COMMENT)
     screenshot(page, "review")
-    review.get_by_role("button", name="提交审核意见").click()
+    review.get_by_role("button", name="退回修改").click()
     expect(page).to_have_url(re.compile(r"/reviews/$"))
     expect(page.get_by_test_id("review-queue")).to_have_count(0)
     log_out(page)
@@ -322,8 +324,7 @@ def test_a_directive_goes_down_and_its_report_comes_back(
     review_from_queue(page)
     expect(page.get_by_test_id("submission-text")).to_have_text(SECOND_TEXT)
     review = page.get_by_test_id("review-form")
-    review.get_by_label("已通过").check()
-    review.get_by_role("button", name="提交审核意见").click()
+    review.get_by_role("button", name="通过", exact=True).click()
     expect(page.get_by_test_id("review-queue")).to_have_count(0)
 
     # 9. The directive's page and its dashboard: the university union done, on time.

@@ -12,6 +12,7 @@ due 11-15, so due soon) and 报送情况 (report, due 11-30).
 
 import datetime
 import io
+import re
 from io import StringIO
 
 import openpyxl
@@ -160,24 +161,27 @@ def test_province_sees_each_child_rolled_up_over_its_subtree(cascade, people, lo
     # (done, in progress, not started, overdue)
     assert counts(qingdao, top, "study") == (1, 0, 0, 0)
     assert counts(qingdao, top, "publicity") == (0, 1, 0, 0)
-    assert counts(qingdao, top, "report") == (0, 0, 1, 0)
+    # The report-back requirement follows the report: done once submitted and not returned.
+    assert counts(qingdao, top, "report") == (1, 0, 0, 0)
     # Study counts a unit done only when it has done both study and training.
     assert counts(edu, top, "study") == (1, 0, 0, 3)
     assert counts(edu, top, "publicity") == (1, 1, 2, 0)
-    assert counts(edu, top, "report") == (0, 0, 1, 3)
+    # 济南 sent its report (late); 山东大学's was returned; 文学院 sent none.
+    assert counts(edu, top, "report") == (1, 0, 1, 2)
     assert (qingdao.assigned, qingdao.acknowledged, qingdao.forwarded) == (1, 1, 0)
-    assert (edu.assigned, edu.acknowledged, edu.forwarded, edu.intermediate) == (4, 2, 2, 3)
+    # 济南 and 文学院 acknowledged by logging progress.
+    assert (edu.assigned, edu.acknowledged, edu.forwarded, edu.intermediate) == (4, 4, 2, 3)
     assert qingdao.reports == {"on_time": 1, "late": 0, "returned": 0, "missing": 0, "pending": 0}
     assert edu.reports == {"on_time": 0, "late": 1, "returned": 1, "missing": 1, "pending": 1}
     study = requirement(top, "study").pk
     assert edu.figures[study] == {"study_sessions": 6, "participants": 510}
     assert study not in qingdao.figures
     total = response.context["total"]
-    assert total.counts.done == 3 and total.counts.total == 15
-    assert total.counts.percent == 20
+    assert total.counts.done == 5 and total.counts.total == 15
+    assert total.counts.percent == 33
     assert response.context["total"].reports["late"] == 1
     page = response.content.decode()
-    assert "20%" in page and 'id="gq-charts"' in page
+    assert "33%" in page and 'id="gq-charts"' in page
     assert "vendor/chart.js/chart.umd.min.js" in page
 
 
@@ -196,14 +200,17 @@ def test_progress_over_time_counts_units_done_as_the_cards_do(cascade, people, l
     response = login(people.province).get(reverse("dashboard", args=[top.pk]))
 
     # Five requirements were marked done on 09-20, but SDU's study and training make one
-    # unit done with study: three, as on the cards; then Qingdao's publicity on 10-03.
+    # unit done with study: three, as on the cards; then Qingdao's publicity on 10-03, and
+    # the report back of Qingdao (11-05) and 济南 (11-06) on the days they were submitted.
     points = response.context["charts"]["timeline"]["points"]
     assert points == [
         {"x": "2015-09-20", "label": "2015年9月20日", "y": 3},
         {"x": "2015-10-03", "label": "2015年10月3日", "y": 4},
-        {"x": "2015-11-10", "label": "2015年11月10日", "y": 4},
+        {"x": "2015-11-05", "label": "2015年11月5日", "y": 5},
+        {"x": "2015-11-06", "label": "2015年11月6日", "y": 6},
+        {"x": "2015-11-10", "label": "2015年11月10日", "y": 6},
     ]
-    assert response.context["total"].counts.done == 4
+    assert response.context["total"].counts.done == 6
 
 
 def test_descending_to_the_education_union_shows_its_own_row_and_children(
@@ -260,7 +267,10 @@ def test_filters_narrow_the_rows(cascade, people, login, tree):
         ),
         ({"status": "done", "kind": "study"}, ["山东大学工会"]),
         ({"status": "not_started", "kind": "publicity"}, ["济南市教育工会", "山东大学工会"]),
-        ({"flag": "acknowledged"}, ["山东省教育工会", "山东大学工会"]),
+        (
+            {"flag": "acknowledged"},
+            ["山东省教育工会", "济南市教育工会", "山东大学工会", "文学院分工会"],
+        ),
         ({"flag": "not_forwarded"}, ["济南市教育工会"]),
         ({"report": "late"}, ["济南市教育工会"]),
         ({"report": "missing"}, ["文学院分工会"]),
@@ -309,17 +319,17 @@ def test_overview_lists_active_directives_with_completion(cascade, people, login
     response = login(people.province).get(reverse("overview"))
     rows = list(response.context["page"].object_list)
     assert [d.pk for d in rows] == [top.pk]
-    assert (rows[0].summary.done, rows[0].summary.total) == (3, 15)
+    assert (rows[0].summary.done, rows[0].summary.total) == (5, 15)
     assert rows[0].summary.overdue_unions == 4
     assert rows[0].next_due == datetime.date(2015, 11, 15)
     # The education union sees its own forward, over its own subtree only.
     rows = list(login(people.edu).get(reverse("overview")).context["page"].object_list)
     assert [d.pk for d in rows] == [edu_forward.pk]
-    assert (rows[0].summary.done, rows[0].summary.total) == (2, 12)
+    assert (rows[0].summary.done, rows[0].summary.total) == (3, 12)
     # Qingdao received the directive and has not passed it on: it is Qingdao's to watch.
     rows = list(login(people.qingdao).get(reverse("overview")).context["page"].object_list)
     assert [d.pk for d in rows] == [top.pk]
-    assert (rows[0].summary.done, rows[0].summary.total) == (1, 3)
+    assert (rows[0].summary.done, rows[0].summary.total) == (2, 3)
     # SDU's supervisor forwarded the education union's copy: its own forward is the one.
     rows = list(login(people.sdu_supervisor).get(reverse("overview")).context["page"].object_list)
     assert [d.issuer for d in rows] == [tree.sdu]
@@ -330,7 +340,7 @@ def test_a_superuser_without_a_union_sees_each_cascade_whole(cascade, login, sup
     response = login(superuser).get(reverse("overview"))
     (row,) = response.context["page"].object_list
     assert row.pk == top.pk
-    assert (row.summary.done, row.summary.total, row.summary.overdue_unions) == (3, 15, 4)
+    assert (row.summary.done, row.summary.total, row.summary.overdue_unions) == (5, 15, 4)
     assert response.context["top"] is None
 
 
@@ -570,3 +580,23 @@ def test_figures_show_progress_against_their_targets(cascade, people, login, tre
     figures = page[page.index('data-testid="figures"') :]
     assert "每单位目标200" in figures
     assert "5个单位中1个达标" in figures and "/ 1000" in figures
+
+
+def test_unit_names_behind_a_number_link_to_their_task(cascade, people, login, tree):
+    top, edu_forward = cascade
+    response = login(people.province).get(
+        reverse("dashboard_units", args=[top.pk]), {"unit": tree.edu.pk}
+    )
+    html = response.content.decode()
+
+    for assignment in response.context["page"].object_list:
+        link = reverse("assignment_detail", args=[assignment.pk])
+        assert re.search(rf'<a href="{link}"[^>]*>{assignment.recipient.name}</a>', html), (
+            assignment.recipient.name
+        )
+    assert "未办结" not in html
+    entries = login(people.province).get(
+        reverse("dashboard_entries", args=[top.pk]), {"unit": tree.edu.pk}
+    )
+    sdu = Assignment.objects.get(directive=edu_forward, recipient=tree.sdu)
+    assert f'href="{reverse("assignment_detail", args=[sdu.pk])}"' in entries.content.decode()

@@ -381,9 +381,12 @@ def test_a_removed_attachment_stays_in_the_version_that_was_submitted(
     second = Submission.objects.get(report=report, number=2)
     assert list(second.attachments.all()) == [pdf]
     assert set(first.attachments.all()) == {pdf, docx}
-    review = login(people.edu).get(reverse("report_review", args=[report.pk]))
-    assert "情况报告.pdf" in review.content.decode()
-    assert "统计表.docx" not in review.content.decode()
+    review = login(people.edu).get(reverse("report_review", args=[report.pk])).content.decode()
+    version = review.split('data-testid="submission-text"')[1].split("</section>")[0]
+    assert "情况报告.pdf" in version
+    assert "统计表.docx" not in version
+    # What changed since the returned version names the file taken out.
+    assert "<del>📎 统计表.docx</del>" in review
 
 
 def test_attachments_of_a_submitted_report_are_neither_removed_nor_added(

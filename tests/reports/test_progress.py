@@ -8,13 +8,15 @@ import datetime
 import re
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
-from directives.models import Figure, Requirement
+from directives.models import DirectiveAttachment, Figure, Requirement
 from directives.services import figure_for_directive
-from reports.models import EntryFigure, ProgressEntry
+from reports.models import Completion, EntryFigure, ProgressEntry
+from tests.files import PDF
 
 UTC = datetime.UTC
 
@@ -289,21 +291,33 @@ def test_an_activity_date_outside_2000_to_2100_is_a_form_error(
     assert not ProgressEntry.objects.exists()
 
 
-def test_an_activity_dated_in_the_future_is_saved_with_a_warning(
+def test_an_activity_dated_in_the_future_is_refused_with_a_clear_message(
     client, people, assignment, study, clock
 ):
     clock(datetime.datetime(2015, 10, 20, 2, 0, tzinfo=UTC))
     client.force_login(people.sdu_staff)
 
-    response = client.post(
-        add_url(assignment, study), entry_data(occurred_on="2015-10-25"), follow=True
-    )
+    refused = client.post(add_url(assignment, study), entry_data(occurred_on="2015-10-21"))
     on_the_day = client.post(add_url(assignment, study), entry_data(occurred_on="2015-10-20"))
 
-    assert ProgressEntry.objects.count() == 2
-    warnings = [str(m) for m in response.context["messages"] if m.level_tag == "warning"]
-    assert len(warnings) == 1 and "2015年10月25日" in warnings[0]
+    assert refused.status_code == 200
+    (error,) = refused.context["form"].errors["occurred_on"]
+    assert "2015年10月20日" in error and "之后" in error
     assert on_the_day.status_code == 302
+    assert list(ProgressEntry.objects.values_list("occurred_on", flat=True)) == [
+        datetime.date(2015, 10, 20)
+    ]
+
+
+def test_the_activity_date_defaults_to_today_in_shanghai(client, people, assignment, study, clock):
+    # 20 October 2015, 17:00 UTC is already the 21st in Shanghai.
+    clock(datetime.datetime(2015, 10, 20, 17, 0, tzinfo=UTC))
+    client.force_login(people.sdu_staff)
+
+    response = client.get(add_url(assignment, study))
+
+    assert 'value="2015-10-21"' in response.content.decode()
+    assert 'max="2015-10-21"' in response.content.decode()
 
 
 def test_a_narrative_over_ten_thousand_characters_is_a_form_error(
@@ -337,3 +351,118 @@ def test_staff_log_a_directives_own_figure_and_see_its_target(client, people, as
     assert "覆盖职工人数 640" in task
     detail = client.get(reverse("entry_detail", args=[entry.pk])).content.decode()
     assert "覆盖职工人数：640" in detail
+
+
+# --- The task page: what staff need to do the work ---------------------------------------
+
+
+def detail_url(assignment):
+    return reverse("assignment_detail", args=[assignment.pk])
+
+
+def test_the_task_page_offers_acknowledgement_and_comes_back_to_itself(client, people, assignment):
+    client.force_login(people.sdu_staff)
+
+    page = client.get(detail_url(assignment)).content.decode()
+    form = page[page.index('data-testid="acknowledge-form"') :]
+    form = form[: form.index("</form>")]
+    assert f'value="{detail_url(assignment)}"' in form
+    response = client.post(
+        reverse("directive_acknowledge", args=[assignment.directive_id]),
+        {"next": detail_url(assignment)},
+    )
+
+    assert response.url == detail_url(assignment)
+    assignment.refresh_from_db()
+    assert assignment.acknowledged_by == people.sdu_staff
+    page = client.get(detail_url(assignment)).content.decode()
+    assert 'data-testid="acknowledged"' in page and "已签收" in page
+    assert 'data-testid="acknowledge-form"' not in page
+
+
+def test_supervisors_above_see_whether_it_was_acknowledged_but_cannot_acknowledge(
+    client, people, assignment
+):
+    client.force_login(people.edu)
+
+    page = client.get(detail_url(assignment)).content.decode()
+
+    assert 'data-testid="not-acknowledged"' in page and "未签收" in page
+    assert 'data-testid="acknowledge-form"' not in page
+
+
+def test_the_task_page_shows_the_text_attachments_and_figures_asked_for(
+    client, people, assignment, edu_directive, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    edu_directive.body = "各市教育工会、各高校工会：\n现将会议精神传达如下。"
+    edu_directive.save()
+    attachment = DirectiveAttachment.objects.create(
+        directive=edu_directive,
+        file=SimpleUploadedFile("会议精神.pdf", PDF),
+        name="会议精神.pdf",
+        content_type="application/pdf",
+        size=len(PDF),
+    )
+    client.force_login(people.sdu_staff)
+
+    page = client.get(detail_url(assignment)).content.decode()
+
+    assert "现将会议精神传达如下。" in page
+    download = reverse("attachment_download", args=[edu_directive.pk, attachment.pk])
+    assert f'href="{download}"' in page and "会议精神.pdf" in page
+    assert client.get(download).status_code == 200
+    figures = re.search(r'data-testid="expected-figures">(.*?)</p>', page, re.DOTALL).group(1)
+    assert "需填报数据：" in figures
+    with translation.override("zh-hans"):
+        assert f"{Figure.STUDY_SESSIONS.label}、{Figure.PARTICIPANTS.label}" in figures
+    # Another union's staff cannot fetch the attachment through its own task.
+    client.force_login(people.qd_staff)
+    assert client.get(download).status_code == 404
+
+
+@pytest.mark.parametrize("action", ["entry", "done", "report"])
+def test_the_first_action_of_a_union_acknowledges_its_task(
+    client, people, assignment, study, action
+):
+    client.force_login(people.sdu_staff)
+    if action == "entry":
+        client.post(add_url(assignment, study), entry_data())
+    elif action == "done":
+        client.post(reverse("requirement_done", args=[assignment.pk, study.pk]), {"done": "1"})
+    else:
+        client.post(reverse("report_edit", args=[assignment.pk]), {"text": "草稿", "version": 1})
+
+    assignment.refresh_from_db()
+    assert assignment.acknowledged_by == people.sdu_staff
+    assert assignment.acknowledged_at is not None
+    assert "已签收" in client.get(detail_url(assignment)).content.decode()
+
+
+def test_an_action_refused_leaves_the_task_unacknowledged(client, people, assignment, study):
+    client.force_login(people.sdu_staff)
+
+    client.post(add_url(assignment, study), entry_data(figure_participants="-1"))
+
+    assignment.refresh_from_db()
+    assert assignment.acknowledged_at is None
+
+
+def test_the_report_back_requirement_cannot_be_ticked_done_by_hand(
+    client, people, assignment, report_back
+):
+    client.force_login(people.sdu_staff)
+
+    page = client.get(detail_url(assignment)).content.decode()
+    section = page[page.index(f'data-requirement="{report_back.pk}"') :]
+    section = section[: section.index("</section>")]
+    response = client.post(
+        reverse("requirement_done", args=[assignment.pk, report_back.pk]),
+        {"done": "1"},
+        follow=True,
+    )
+
+    assert 'data-testid="follows-report"' in section
+    assert reverse("requirement_done", args=[assignment.pk, report_back.pk]) not in section
+    assert not Completion.objects.exists()
+    assert any("报送后自动完成" in str(m) for m in response.context["messages"])

@@ -7,13 +7,30 @@ in Shanghai is late, and stays late.
 
 import datetime
 import re
+from importlib import import_module
+from pathlib import Path
 
 import pytest
+from django.apps import apps as django_apps
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
-from reports.models import Report, Submission, report_timeliness_of
+from directives.models import Requirement
+from directives.services import directive_issue, directive_set_recipients
+from reports.models import (
+    Completion,
+    Report,
+    RequirementProgress,
+    Submission,
+    report_timeliness_of,
+)
+from reports.services import report_for, report_save, report_submit
+from tests.conftest import make_directive
+from tests.files import PDF
+from tests.reports.conftest import log_entry
 
 UTC = datetime.UTC
 
@@ -350,3 +367,210 @@ def test_a_report_over_fifty_thousand_characters_is_a_form_error(unit, assignmen
 
     assert "text" in response.context["form"].errors
     assert not Report.objects.exclude(text="").exists()
+
+
+# --- What the report shows once sent, and what its review shows ------------------------------
+
+
+def study_of(assignment):
+    return assignment.directive.requirements.get(kind=Requirement.Kind.STUDY)
+
+
+def report_back_of(assignment):
+    return assignment.directive.requirements.get(kind=Requirement.Kind.REPORT)
+
+
+def test_a_submitted_report_shows_its_figures_and_files(unit, reviewer, assignment, people, media):
+    study = study_of(assignment)
+    unit.post(
+        edit_url(assignment),
+        {
+            "text": "已组织学习。",
+            "version": open_form(unit, assignment),
+            f"figure_{study.pk}_participants": "86",
+            "files": SimpleUploadedFile("学习情况.pdf", PDF, content_type="application/pdf"),
+            "submit": "1",
+        },
+    )
+    assert Report.objects.get().state == Report.State.SUBMITTED
+
+    for client in (unit, reviewer):
+        html = client.get(edit_url(assignment)).content.decode()
+        current = html[html.index('data-testid="current-report"') :]
+        current = current[: current.index("</section>")]
+        assert "已组织学习。" in current
+        assert "组织集体学习" in current and ">86<" in current
+        assert "学习情况.pdf" in current
+
+
+def status_of(assignment, requirement):
+    return RequirementProgress.objects.get(assignment=assignment, requirement=requirement).done_at
+
+
+def test_the_report_back_requirement_follows_the_report(unit, reviewer, assignment, clock):
+    report_back = report_back_of(assignment)
+    write(unit, assignment, "第一稿")
+    assert status_of(assignment, report_back) is None
+
+    clock(datetime.datetime(2015, 11, 20, 2, 0, tzinfo=UTC))
+    write(unit, assignment, "第一稿", submit=True)
+    assert status_of(assignment, report_back) == datetime.datetime(2015, 11, 20, 2, 0, tzinfo=UTC)
+
+    report = Report.objects.get()
+    review(reviewer, report, Submission.Decision.RETURNED, "请补充。")
+    assert status_of(assignment, report_back) is None
+
+    clock(datetime.datetime(2015, 11, 25, 2, 0, tzinfo=UTC))
+    write(unit, assignment, "第二稿", submit=True)
+    review(reviewer, report, Submission.Decision.ACCEPTED)
+    progress = RequirementProgress.objects.get(assignment=assignment, requirement=report_back)
+    assert progress.done_on == datetime.date(2015, 11, 25)
+    page = unit.get(reverse("assignment_detail", args=[assignment.pk])).content.decode()
+    section = page[page.index(f'data-requirement="{report_back.pk}"') :]
+    assert 'data-status="done"' in section[: section.index("</section>")]
+
+
+def test_the_migration_sets_existing_report_back_rows_from_their_reports(
+    unit, assignment, edu_directive, tree
+):
+    write(unit, assignment, "已报送", submit=True)
+    report_back = report_back_of(assignment)
+    jinan = edu_directive.assignments.get(recipient=tree.jinan_edu)
+    # As rows stood before: the report-back requirement waited for a tick of its own.
+    RequirementProgress.objects.filter(requirement=report_back).update(done_at=None, done_on=None)
+    Completion.objects.create(assignment=jinan, requirement=report_back)
+    RequirementProgress.objects.filter(assignment=jinan, requirement=report_back).update(
+        done_at=timezone.now()
+    )
+
+    follow_reports = import_module(
+        "reports.migrations.0012_report_back_follows_report"
+    ).follow_reports
+    follow_reports(django_apps, None)
+
+    assert status_of(assignment, report_back) == Report.objects.get().submitted_at
+    assert status_of(jinan, report_back) is None
+
+
+def test_reviewing_offers_actions_not_states(unit, reviewer, assignment):
+    write(unit, assignment, "第一稿", submit=True)
+
+    html = reviewer.get(review_url(Report.objects.get())).content.decode()
+    form = html[html.index('data-testid="review-form"') :]
+    form = form[: form.index("</form>")]
+
+    buttons = re.findall(r'<button[^>]*name="decision" value="(\w+)"[^>]*>([^<]+)</button>', form)
+    assert buttons == [("accepted", "通过"), ("returned", "退回修改")]
+    assert "已通过" not in form and "已退回" not in form
+
+
+def test_reviewing_a_resubmission_shows_the_earlier_comment_and_what_changed(
+    unit, reviewer, assignment
+):
+    study = study_of(assignment)
+
+    def send(text, participants):
+        version = open_form(unit, assignment)
+        data = {"text": text, "version": version, "submit": "1"}
+        data[f"figure_{study.pk}_participants"] = participants
+        unit.post(edit_url(assignment), data)
+
+    send("组织学习两次。\n参加人数见附表。", "86")
+    report = Report.objects.get()
+    review(reviewer, report, Submission.Decision.RETURNED, "请写明参加人数。")
+    send("组织学习两次。\n参加120人。", "120")
+
+    response = reviewer.get(review_url(report))
+    html = response.content.decode()
+
+    earlier = html[html.index('data-testid="earlier-comment"') :]
+    assert "请写明参加人数。" in earlier[: earlier.index("</section>")]
+    diff = html[html.index('data-testid="text-diff"') :]
+    diff = diff[: diff.index("</div>")]
+    assert "组织学习两次。" in diff
+    assert re.search(r"<del>[^<]*见附表[^<]*</del>", diff)
+    assert re.search(r"<ins>[^<]*120[^<]*</ins>", diff)
+    figures = html[html.index('data-testid="figure-diff"') :]
+    figures = re.sub(r"\s+", " ", figures[: figures.index("</table>")])
+    assert re.search(r"组织集体学习.*?>86<.*?>120<", figures)
+
+
+def test_a_first_submission_has_nothing_to_compare(unit, reviewer, assignment):
+    write(unit, assignment, "第一稿", submit=True)
+
+    html = reviewer.get(review_url(Report.objects.get())).content.decode()
+
+    assert 'data-testid="earlier-comment"' not in html
+    assert 'data-testid="changes"' not in html
+
+
+def test_entries_after_acceptance_are_marked_and_the_report_says_its_figures_moved(
+    unit, reviewer, assignment, people, clock
+):
+    study = study_of(assignment)
+    clock(datetime.datetime(2015, 10, 20, 2, 0, tzinfo=UTC))
+    log_entry(assignment, user=people.sdu_staff, narrative="集中学习", figures={"participants": 86})
+    unit.post(
+        edit_url(assignment),
+        {
+            "text": "参加86人。",
+            "version": open_form(unit, assignment),
+            f"figure_{study.pk}_participants": "86",
+            "submit": "1",
+        },
+    )
+    review(reviewer, Report.objects.get(), Submission.Decision.ACCEPTED)
+    html = reviewer.get(edit_url(assignment)).content.decode()
+    assert 'data-testid="figure-changes"' not in html
+
+    clock(datetime.datetime(2015, 10, 28, 2, 0, tzinfo=UTC))
+    log_entry(assignment, user=people.sdu_staff, narrative="补充学习", figures={"participants": 40})
+
+    page = unit.get(reverse("assignment_detail", args=[assignment.pk])).content.decode()
+    entries = re.findall(r'data-testid="entry">(.*?)</div>\s*</div>', page, re.DOTALL)
+    late = [entry for entry in entries if 'data-testid="late-entry"' in entry]
+    assert len(entries) == 2 and len(late) == 1 and "补充学习" in late[0]
+    for client in (unit, reviewer):
+        html = client.get(edit_url(assignment)).content.decode()
+        changes = html[html.index('data-testid="figure-changes"') :]
+        changes = re.sub(r"\s+", " ", changes[: changes.index("</section>")])
+        assert "当前数据与已通过的版本不一致" in changes
+        assert re.search(r"组织集体学习.*?>86<.*?>126<", changes)
+
+
+# --- The review queue ----------------------------------------------------------------------
+
+
+def test_the_review_queue_shows_number_and_deadline_and_searches_them(
+    people, reviewer, tree, edu_directive
+):
+    other = make_directive(
+        tree.edu, user=people.edu, title="关于开展调研的通知", number="鲁教工发〔2015〕20号"
+    )
+    directive_set_recipients(directive=other, mode="children")
+    other = directive_issue(directive=other)
+    for directive in (edu_directive, other):
+        for assignment in directive.assignments.all():
+            report = report_save(report=report_for(assignment), text="已完成。", figures={})
+            report_submit(report=report, user=people.sdu_staff)
+
+    html = reviewer.get(reverse("review_queue")).content.decode()
+    assert "鲁教工发〔2015〕12号" in html and "鲁教工发〔2015〕20号" in html
+    assert "2015年11月30日" in html
+    assert "报送截止" in html and "文号" in html
+
+    for query in ("〔2015〕20号", "调研"):
+        response = reviewer.get(reverse("review_queue"), {"q": query})
+        titles = {r.assignment.directive.title for r in response.context["page"].object_list}
+        assert titles == {"关于开展调研的通知"}
+    response = reviewer.get(reverse("review_queue"), {"q": "不存在"})
+    assert "没有与“不存在”相符的待审核报告。" in response.content.decode()
+
+
+def test_the_report_box_starts_small_and_grows_with_its_text(unit, assignment):
+    html = unit.get(edit_url(assignment)).content.decode()
+
+    box = re.search(r'<textarea name="text"[^>]*>', html).group(0)
+    assert 'rows="3"' in box and "data-gq-grow" in box
+    css = Path(settings.BASE_DIR, "static/css/gqtrack.css").read_text()
+    assert re.search(r"textarea\[data-gq-grow\] \{[^}]*field-sizing: content", css)

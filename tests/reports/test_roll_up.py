@@ -12,12 +12,13 @@ import re
 from types import SimpleNamespace
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
-from directives.models import Directive, Figure, Membership, Requirement
+from directives.models import Assignment, Directive, Figure, Membership, Requirement
 from directives.services import directive_forward, directive_issue, directive_set_recipients
 from reports.models import ProgressEntry, Report, ReportFigure, Submission
 from reports.services import (
@@ -257,8 +258,24 @@ def test_writing_the_draft_from_the_roll_up(cascade, tree, people):
     with translation.override("zh-hans"):
         assert f"{Figure.STUDY_SESSIONS.label}：11" in text
         assert f"{Figure.PARTICIPANTS.label}：505" in text
-    assert "学习现场.png" in text
-    assert reverse("evidence_download", args=[cascade.evidence.pk]) in text
+    # Evidence by its file name, never a link that means nothing on paper.
+    assert "佐证材料：学习现场.png" in text
+    assert reverse("evidence_download", args=[cascade.evidence.pk]) not in text
+    # Five study entries were logged beneath: three are quoted, and the draft says so.
+    assert "另有2条" in text
+    assert "下级单位：按时报送0个" in text
+
+
+def test_the_draft_of_a_union_with_no_units_beneath_has_no_units_line(cascade, tree, people):
+    college = Assignment.objects.get(recipient=tree.sdu_college)
+    client = client_for(get_user_model().objects.get(username="college_staff"))
+
+    client.post(reverse("report_roll_up", args=[college.pk]))
+
+    text = Report.objects.get(assignment=college).text
+    assert "文学院教职工集体学习" in text
+    assert "下级单位" not in text
+    assert "另有" not in text
 
 
 def test_excerpts_name_their_unit_and_link_their_evidence(cascade, tree, people):
@@ -280,6 +297,7 @@ def test_excerpts_name_their_unit_and_link_their_evidence(cascade, tree, people)
         ("济南市教育工会", cascade.entries["jinan_report"])
     ]
     panel = roll_up_panel(response)
+    assert "另有2条" in panel
     assert re.search(r"文学院分工会（[^）]+）：文学院教职工集体学习", panel)
     assert re.search(r"山东大学工会（[^）]+）：校工会委员专题研讨", panel)
     assert reverse("evidence_download", args=[cascade.evidence.pk]) in panel

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("reports", "0011_recorded_by_union"),
+        ("reports", "0010_recorded_by_union"),
         ("directives", "0008_expected_figure_target"),
     ]
 
