@@ -22,7 +22,9 @@ def test_a_refused_request_says_so_in_chinese(login, people):
 
     assert response.status_code == 403
     page = response.content.decode()
-    assert "无权进行此操作" in page
+    assert "无权访问" in page
+    # Writing a directive is a supervisor's: the page names the role, not a bare refusal.
+    assert 'data-testid="role-required"' in page and "督办负责人" in page
     assert "403 Forbidden" not in page
     assert '<html lang="zh-hans">' in page
     assert "山东大学工会" in page  # the app's header, with the user's union
