@@ -12,7 +12,6 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -441,16 +440,10 @@ class ProgressEntryResource(AssignmentRowsResource):
         return problems
 
     def date_problems(self, entry):
-        """Refuse a day still to come, as the form does; warn of one far outside the
-        directive's time (before it was issued, or long after the requirement fell due)."""
+        """Warn of a day far outside the directive's time (before it was issued, or long
+        after the requirement fell due). A day still to come is refused by the entry itself
+        (`ProgressEntry.clean`), as on the form."""
         day, directive = entry.occurred_on, entry.assignment.directive
-        if day > timezone.localdate():
-            return {
-                "occurred_on": _(
-                    "%(date)s is still to come: log an activity once it has taken place."
-                )
-                % {"date": date_format(day)}
-            }
         warning = None
         if directive.issued_on and day < directive.issued_on:
             warning = _(

@@ -293,6 +293,12 @@ class SpreadsheetResource(resources.ModelResource):
         try:
             instance.full_clean(exclude={*unchecked, *errors}, validate_unique=validate_unique)
         except ValidationError as error:
+            # The model's clean() may name a column the resource already found at fault:
+            # both messages are kept, each column's as a list.
+            errors = {
+                key: list(value) if isinstance(value, list | tuple) else [value]
+                for key, value in errors.items()
+            }
             errors = error.update_error_dict(errors)
         if errors:
             raise ValidationError(errors)

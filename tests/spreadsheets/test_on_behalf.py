@@ -302,7 +302,7 @@ def test_unlikely_dates_are_questioned_and_the_future_is_refused(resolution, peo
         resource, "x.xlsx", sheet_bytes([headers, ["SD-EDU", 1, future, "未来", 1, 1]])
     )
     assert [(p[0], p[1]) for p in problems(outcome)] == [(2, "Date")]
-    assert "is still to come" in problems(outcome)[0][2]
+    assert "cannot be dated after today" in problems(outcome)[0][2]
     assert not ProgressEntry.objects.exists()
 
 

@@ -33,6 +33,7 @@ from reports.services import (
     progress_entry_save,
     progress_refresh,
     report_for,
+    report_requirements_refresh,
     report_review,
     report_save,
     report_submit,
@@ -421,6 +422,8 @@ def report_back(directives, unions, users):
                 first_submitted_at=submitted_at, submitted_at=submitted_at
             )
             report.submissions.update(submitted_at=submitted_at)
+            # The report-back requirement is done when the report was sent: in the story.
+            report_requirements_refresh(assignment=assignment)
         if reviewer and report.state == Report.State.SUBMITTED:
             report_review(
                 report=report, user=users[reviewer], decision=Submission.Decision.ACCEPTED
