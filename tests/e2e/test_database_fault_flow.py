@@ -1,5 +1,6 @@
-"""The database fails as a unit submits its report: the browser shows the app's 503 page,
-and Back brings the form back with the text as typed, to send again."""
+"""The database fails as a unit sends its report on to the confirmation page (the step that
+saves what was typed): the browser shows the app's 503 page, and Back brings the form back
+with the text as typed, to send again."""
 
 import re
 
@@ -29,8 +30,8 @@ def test_back_from_the_database_page_keeps_the_typed_report(
     def database_gone(**kwargs):
         raise OperationalError("server closed the connection unexpectedly")
 
-    monkeypatch.setattr(services, "report_submit", database_gone)
-    form.locator("button[name=submit]").click()
+    monkeypatch.setattr(services, "report_save", database_gone)
+    form.locator("button[name=confirm]").click()
 
     unavailable = page.get_by_test_id("database-unavailable")
     expect(unavailable).to_contain_text("未保存：数据库暂时无法使用")
@@ -44,7 +45,9 @@ def test_back_from_the_database_page_keeps_the_typed_report(
     expect(form.locator("textarea[name=text]")).to_have_value(TEXT)
 
     monkeypatch.undo()
-    form.locator("button[name=submit]").click()
+    form.locator("button[name=confirm]").click()
+    expect(page).to_have_url(re.compile(rf"/assignments/{assignment.pk}/report/submit/$"))
+    page.get_by_role("button", name="确认报送").click()
     expect(page).to_have_url(report_url)
     expect(
         page.get_by_test_id("report-state").locator("[data-report-state=submitted]")
