@@ -234,7 +234,7 @@ def test_a_directive_goes_down_and_its_report_comes_back(
     clock(at(10, 9, 15))
     log_in(page, "sdu_supervisor")
     open_task(page)
-    page.get_by_role("link", name=f"文件: {TITLE}").click()
+    page.get_by_role("link", name=f"文件：{TITLE}").click()
     page.get_by_role("button", name="转发至下级单位").click()
     expect(page).to_have_url(re.compile(r"/directives/\d+/edit/$"))
     expect(page.locator("#id_requirements-0-title")).to_have_value(STUDY)
