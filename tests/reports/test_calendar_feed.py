@@ -129,3 +129,10 @@ def test_a_user_of_no_union_has_no_calendar(client, people):
     assert client.get(reverse("calendar_settings")).status_code == 403
     assert client.post(reverse("calendar_token"), {"action": "regenerate"}).status_code == 403
     assert not CalendarFeed.objects.exists()
+
+
+def test_a_deactivated_users_address_gets_nothing(client, edu_directive, people, feed_of):
+    url = feed_of(people.sdu_staff).get_absolute_url()
+    people.sdu_staff.is_active = False
+    people.sdu_staff.save()
+    assert client.get(url).status_code == 404

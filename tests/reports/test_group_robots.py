@@ -210,3 +210,21 @@ def test_only_the_unions_administrators_configure_its_robot(
     assert robot.kind == "wecom"
     assert receiver.requests == []
     assert not RobotDelivery.objects.exists()
+
+
+def test_a_long_message_is_cut_to_what_wecom_accepts(tree, receiver):
+    robot_of(tree.sdu, receiver)
+    webhook_deliver(
+        tree.sdu, "催办通知", "未报送单位：" + "济南市教育工会、" * 1000, "https://gq.example/"
+    )
+
+    [(_path, payload)] = receiver.requests
+    content = payload["markdown"]["content"]
+    assert len(content.encode()) <= 4096
+    assert content.endswith("[在工会督办中查看](https://gq.example/)")
+
+
+def test_the_union_tree_links_each_unions_robot(client, tree, edu_admin):
+    client.force_login(edu_admin)
+    response = client.get(reverse("union_tree"))
+    assert reverse("robot_settings", kwargs={"pk": tree.sdu.pk}).encode() in response.content
