@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from reports.models import CalendarFeed, RequirementProgress
+from reports.services import report_for, report_save, report_submit
 
 # Between the study deadline (31 October 2015) and the report's (30 November 2015).
 NOVEMBER_5TH = datetime.datetime(2015, 11, 5, 10, tzinfo=datetime.UTC)
@@ -136,3 +137,14 @@ def test_a_deactivated_users_address_gets_nothing(client, edu_directive, people,
     people.sdu_staff.is_active = False
     people.sdu_staff.save()
     assert client.get(url).status_code == 404
+
+
+def test_the_report_back_leaves_the_feed_once_sent(client, edu_directive, people, feed_of, clock):
+    clock(NOVEMBER_5TH)
+    assignment = edu_directive.assignments.get(recipient__name="山东大学工会")
+    report = report_save(report=report_for(assignment), text="学习情况报告", figures={})
+    report_submit(report=report, user=people.sdu_staff)
+
+    found = events(client.get(feed_of(people.sdu_staff).get_absolute_url()))
+    assert [s for s in found if "报送学习贯彻情况" in s] == []
+    assert [s for s in found if "组织集体学习" in s] != []
