@@ -334,4 +334,11 @@ SIMPLE_HISTORY_REVERT_DISABLED = True
 # (`make run` starts one beside runserver; see docs/deployment.md). Tests run tasks at once.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
+# Group robots (reports/robots.py) post only to the vendors' hosts, qyapi.weixin.qq.com and
+# oapi.dingtalk.com; hosts listed here are allowed besides (an office's relay, a test's
+# receiver), comma-separated.
+GROUP_ROBOT_HOSTS = envlist("GROUP_ROBOT_HOSTS", [])
+# Events in each deadline calendar, at most: the nearest and latest first.
+CALENDAR_FEED_LIMIT = envint("CALENDAR_FEED_LIMIT", 500, minimum=1)
+
 GQTRACK_NAME = _("gqtrack")

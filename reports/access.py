@@ -10,22 +10,27 @@ report stays its union's own while it is a draft. Outsiders, and anyone but a
 supervisor on a supervisor's page, get 404; a user who may read but not write gets 403.
 """
 
+import hmac
+
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from directives.access import (
+    ADMINISTRATOR,
+    in_scope,
     may_manage,
     membership_of,
     oversees_subtree,
+    role_required,
     supervisor_or_404,
     unions_in_scope,
     visible_directives,
 )
 from directives.models import Assignment, Directive, Union
 
-from .models import Evidence, ProgressEntry, Report, ReportAttachment, named_figures
+from .models import CalendarFeed, Evidence, ProgressEntry, Report, ReportAttachment, named_figures
 
 # --- Assignments: one union's work on one directive -----------------------------------------
 
@@ -281,3 +286,47 @@ def dashboard_place(user, directive_pk, union_pk=None):
 def union_for_record(request, pk):
     """A union in the user's scope (staff: their own union), for its record."""
     return get_object_or_404(unions_in_scope(request.user), pk=pk)
+
+
+# --- The deadline calendar and the group robots ------------------------------------------
+
+
+def may_follow_deadlines(user):
+    """Members of a union have a deadline calendar of its work; a superuser, in no union,
+    has none."""
+    return membership_of(user) is not None
+
+
+def feed_by_secret(pk, secret):
+    """The calendar feed a URL names, or 404: the secret is compared in constant time, and a
+    revoked feed, a replaced secret or a user no longer active gets nothing."""
+    feed = (
+        CalendarFeed.objects.filter(pk=pk, user__is_active=True)
+        .select_related("user__membership__union")
+        .first()
+    )
+    if feed is None or not hmac.compare_digest(feed.secret.encode(), secret.encode()):
+        raise Http404
+    if membership_of(feed.user) is None:
+        raise Http404
+    return feed
+
+
+def may_configure_robot(user, union):
+    """A union's group robot is set up by the administrators of the union or of a union
+    above it, who keep its tree and users; superusers too."""
+    if user.is_superuser:
+        return True
+    membership = membership_of(user)
+    return bool(membership and membership.administrator and union.is_within(membership.union))
+
+
+def robot_union_for_user(request, pk):
+    """The union whose group robot the page sets up: 404 outside the user's scope, 403 (naming
+    the administrators) to those who see the union but may not configure it."""
+    union = get_object_or_404(Union.objects.all(), pk=pk)
+    if not in_scope(request.user, union):
+        raise Http404
+    if not may_configure_robot(request.user, union):
+        raise role_required(request.user, ADMINISTRATOR)
+    return union

@@ -7,7 +7,8 @@ from directives.models import Requirement
 from directives.spreadsheets.files import FORMATS_BY_EXTENSION, check_size
 from directives.uploads import ACCEPT_ATTRIBUTE, display_name, validate_upload
 
-from .models import REPORT_LIMIT, ProgressEntry, RequirementStatus, Submission
+from .models import REPORT_LIMIT, GroupRobot, ProgressEntry, RequirementStatus, Submission
+from .robots import robot_url_problem
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -235,3 +236,39 @@ class SpreadsheetUploadForm(forms.Form):
             raise forms.ValidationError(_("Only .xlsx and .csv files can be imported."))
         check_size(upload.size)
         return upload
+
+
+class GroupRobotForm(forms.ModelForm):
+    """A union's group robot: its kind, the address the chat gives, and DingTalk's secret."""
+
+    url = forms.URLField(
+        label=GroupRobot._meta.get_field("url").verbose_name,
+        help_text=GroupRobot._meta.get_field("url").help_text,
+        max_length=500,
+        assume_scheme="https",
+        widget=forms.URLInput(
+            attrs={"placeholder": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…"}
+        ),
+    )
+
+    class Meta:
+        model = GroupRobot
+        fields = ["kind", "url", "secret", "enabled"]
+        widgets = {
+            "secret": forms.PasswordInput(render_value=True, attrs={"autocomplete": "off"}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        style(self)
+
+    def clean(self):
+        cleaned = super().clean()
+        kind, url = cleaned.get("kind"), cleaned.get("url")
+        if kind and url:
+            problem = robot_url_problem(kind, url)
+            if problem:
+                self.add_error("url", problem)
+        if kind == GroupRobot.Kind.WECOM:
+            cleaned["secret"] = ""  # nosec B105: clears it, a WeCom robot takes none
+        return cleaned

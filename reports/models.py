@@ -1,4 +1,5 @@
 import datetime
+import secrets
 import uuid
 
 from django.conf import settings
@@ -645,3 +646,104 @@ class SpreadsheetJob(models.Model):
         if not self.rows_total or self.rows_done is None:
             return None
         return min(100, 100 * self.rows_done // self.rows_total)
+
+
+# --- The deadline calendar and the group robots (督办 reaching people outside the app) ------
+
+
+def new_feed_secret():
+    return secrets.token_hex(32)
+
+
+class CalendarFeed(models.Model):
+    """A user's private deadline calendar: its URL carries the row's id and a random secret,
+    so that Outlook or a phone reads it without a session. Regenerating replaces the secret;
+    revoking deletes the row: either way the old URL answers 404."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="calendar_feed",
+        verbose_name=_("user"),
+    )
+    secret = models.CharField(max_length=64, default=new_feed_secret)
+    created_at = models.DateTimeField(_("created at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("calendar feed")
+        verbose_name_plural = _("calendar feeds")
+
+    def __str__(self):
+        return str(self.user)
+
+    def get_absolute_url(self):
+        return reverse("calendar_feed", kwargs={"pk": self.pk, "secret": self.secret})
+
+
+class GroupRobot(models.Model):
+    """A union's group-chat robot (企业微信 or 钉钉): its notifications are posted there."""
+
+    class Kind(models.TextChoices):
+        WECOM = "wecom", _("WeCom (企业微信)")
+        DINGTALK = "dingtalk", _("DingTalk (钉钉)")
+
+    union = models.OneToOneField(
+        "directives.Union",
+        on_delete=models.CASCADE,
+        related_name="group_robot",
+        verbose_name=_("union"),
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.WECOM)
+    url = models.URLField(
+        _("webhook address"),
+        max_length=500,
+        help_text=_("The address the group's robot settings show, beginning with https://."),
+    )
+    secret = models.CharField(
+        _("signing secret"),
+        max_length=200,
+        blank=True,
+        help_text=_(
+            "DingTalk only, when the robot's security setting is “sign” (加签): the secret "
+            "beginning with SEC. Leave empty otherwise."
+        ),
+    )
+    enabled = models.BooleanField(_("enabled"), default=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("group robot")
+        verbose_name_plural = _("group robots")
+
+    def __str__(self):
+        return f"{self.union} · {self.get_kind_display()}"
+
+
+class RobotDelivery(models.Model):
+    """One message to a union's group robot, and how its delivery went: each attempt is
+    counted, the last error kept, the next attempt scheduled until it is sent or given up."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting to be sent")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    robot = models.ForeignKey(GroupRobot, on_delete=models.CASCADE, related_name="deliveries")
+    title = models.CharField(_("title"), max_length=200)
+    payload = models.JSONField(_("message"))
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("robot delivery")
+        verbose_name_plural = _("robot deliveries")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.robot} · {self.title}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import dashboard_views, spreadsheet_views, views
+from . import dashboard_views, feed_views, spreadsheet_views, views
 
 urlpatterns = [
     path("imports/", spreadsheet_views.import_list, name="import_list"),
@@ -100,4 +100,13 @@ urlpatterns = [
     ),
     path("exports/jobs/<int:pk>/file/", spreadsheet_views.export_download, name="export_download"),
     path("exports/<slug:kind>/", spreadsheet_views.export, name="export"),
+    path("calendar/", feed_views.calendar_settings, name="calendar_settings"),
+    path("calendar/address/", feed_views.calendar_token, name="calendar_token"),
+    path(
+        "calendar/<int:pk>/<str:secret>/deadlines.ics",
+        feed_views.calendar_feed,
+        name="calendar_feed",
+    ),
+    path("units/<int:pk>/robot/", feed_views.robot_settings, name="robot_settings"),
+    path("units/<int:pk>/robot/test/", feed_views.robot_test, name="robot_test"),
 ]

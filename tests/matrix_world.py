@@ -28,7 +28,7 @@ from django.test.utils import override_settings
 from directives.models import CatalogueFigure, Directive, DirectiveAttachment, Membership
 from directives.services import directive_issue, directive_set_recipients
 from reports import jobs, tasks
-from reports.models import SpreadsheetJob
+from reports.models import CalendarFeed, SpreadsheetJob
 from reports.services import report_for, report_save, report_submit
 from tests.conftest import PASSWORD, make_directive, make_people, make_tree, make_user
 from tests.files import PDF, csv_bytes
@@ -155,6 +155,7 @@ def build_world():
         import_job=SpreadsheetJob.objects.get(pk=import_job.pk),
         export_job=SpreadsheetJob.objects.get(pk=export_job.pk),
         shared_figure=CatalogueFigure.objects.create(code="workers_covered", name="覆盖职工人数"),
+        calendar_feed=CalendarFeed.objects.create(user=people.sdu_staff),
         # What no refusal may show: the units' work, and the directives' titles.
         secrets=(
             SDU_NARRATIVE,

@@ -128,6 +128,15 @@ OWN_EXPORT = expect(404, edu=200)
 TRACKERS = expect(200, loner=403)
 SUPERVISING = expect(403, **dict.fromkeys(SUPERVISORS, 200))
 ADMINISTERING = expect(403, edu_admin=200, superuser=200)
+ROBOT_PAGE = expect(
+    404,
+    sdu_staff=403,
+    sdu_supervisor=403,
+    edu=403,
+    province=403,
+    edu_admin=200,
+    superuser=200,
+)
 IMPORTS = {
     "unions": ADMINISTERING,
     "users": ADMINISTERING,
@@ -579,6 +588,47 @@ ROWS = [
     Row("export_job", "edu's", lambda w: {"pk": w.export_job.pk}, OWN_EXPORT),
     Row("export_job_progress", "edu's", lambda w: {"pk": w.export_job.pk}, OWN_EXPORT),
     Row("export_download", "edu's", lambda w: {"pk": w.export_job.pk}, OWN_EXPORT),
+    # --- the deadline calendar: each member's own; the feed opens to its secret address
+    # alone, without a session. A superuser, in no union, has no calendar. ---
+    Row("calendar_settings", "", none, expect(200, superuser=403, loner=403)),
+    Row(
+        "calendar_token",
+        "",
+        none,
+        POST_ONLY,
+        post=expect(302, superuser=403, loner=403),
+        data=lambda w: {"action": "regenerate"},
+    ),
+    Row(
+        "calendar_feed",
+        "sdu_staff's",
+        lambda w: {"pk": w.calendar_feed.pk, "secret": w.calendar_feed.secret},
+        expect(200, anonymous=200),
+        post=expect(405, anonymous=405),
+    ),
+    # --- a union's group robot: set up by the administrators of the union or above it;
+    # those who see the union but may not are told which role it takes. ---
+    Row(
+        "robot_settings",
+        "sdu",
+        lambda w: {"pk": w.tree.sdu.pk},
+        ROBOT_PAGE,
+        post=with_status(ROBOT_PAGE, 200, 302),
+        data=lambda w: {
+            "kind": "wecom",
+            "url": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=matrix",
+            "enabled": "on",
+        },
+    ),
+    Row(
+        # No robot is set up in the world: the button sends nothing and says so.
+        "robot_test",
+        "sdu",
+        lambda w: {"pk": w.tree.sdu.pk},
+        POST_ONLY,
+        post=with_status(ROBOT_PAGE, 200, 302),
+        writes=False,
+    ),
     # --- accounts and languages: open to all, or to anyone logged in. The POSTs send
     # nothing a form accepts (or an address nobody has): they change nothing. ---
     Row(

@@ -22,3 +22,13 @@ if (!CSS.supports("field-sizing", "content")) {
     document.querySelectorAll("textarea[data-gq-grow]").forEach(gqGrow);
   });
 }
+
+// A button with data-copy="#field" copies that field's text (the calendar's address).
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("[data-copy]");
+  if (!button) return;
+  const field = document.querySelector(button.dataset.copy);
+  if (!field) return;
+  field.select();
+  if (navigator.clipboard) navigator.clipboard.writeText(field.value);
+});

@@ -100,6 +100,7 @@ def pages_by_persona(world):
             reverse("invitation_confirm", args=["MQ", "set-password"]),
         ],
         "sdu_staff": [
+            reverse("calendar_settings"),
             reverse("tasks"),
             reverse("directive_list"),
             reverse("assignment_detail", args=[sdu.assignment.pk]),
@@ -148,7 +149,11 @@ def pages_by_persona(world):
             reverse("export_job", args=[world.export_job.pk]),
             reverse("import_list"),
         ],
-        "edu_admin": [reverse("union_tree"), reverse("union_tree") + "?q=山东大学"],
+        "edu_admin": [
+            reverse("union_tree"),
+            reverse("union_tree") + "?q=山东大学",
+            reverse("robot_settings", args=[world.tree.sdu.pk]),
+        ],
         "sdu_supervisor": [
             reverse("directive_detail", args=[issued.pk]),
             reverse("assignment_detail", args=[sdu.assignment.pk]),
