@@ -20,8 +20,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404, HttpResponseBadRequest, HttpResponseRedirect
 from django.urls import reverse
-from django.utils.html import conditional_escape
-from django.utils.safestring import mark_safe
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop, ngettext_lazy
 from import_export.admin import ImportExportMixin
@@ -293,9 +292,8 @@ class UnionPlaceField(TreeNodeChoiceField):
     (two 文学院分工会) that the name alone cannot tell apart."""
 
     def label_from_instance(self, obj):
-        return mark_safe(
-            conditional_escape(self._get_indent(obj)) + conditional_escape(obj.choice_label)
-        )
+        # format_html escapes the label; treebeard's indent is already safe markup.
+        return format_html("{}{}", self._get_indent(obj), obj.choice_label)
 
 
 class UnionForm(movenodeform_factory(Union)):
