@@ -235,3 +235,22 @@ class SpreadsheetUploadForm(forms.Form):
             raise forms.ValidationError(_("Only .xlsx and .csv files can be imported."))
         check_size(upload.size)
         return upload
+
+
+class UrgeForm(forms.Form):
+    """The message of an urge, one text for every union chosen: {union} and {items} are
+    filled in for each."""
+
+    message = forms.CharField(
+        label=_("Message"),
+        max_length=3000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_(
+            "{union} is replaced by each union's name, {items} by its open requirements "
+            "and their deadlines."
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        style(self)
