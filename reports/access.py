@@ -301,7 +301,10 @@ def may_urge(user, assignment):
 def assignments_to_urge(user, dashboard, union_pks):
     """For each chosen union, the assignment of the dashboard's cascade it received (the
     nearest forward when it received several), in tree order; 404 when any of them may not
-    be urged by the user, so that a refused request changes nothing."""
+    be urged by the user, so that a refused request changes nothing; 403 to a superuser in
+    no union, who reads every dashboard but urges in no union's name."""
+    if user.is_superuser and membership_of(user) is None:
+        raise PermissionDenied  # an urge is sent in a union's name
     wanted = {str(pk) for pk in union_pks}
     if not wanted or not all(pk.isdigit() for pk in wanted):
         raise Http404

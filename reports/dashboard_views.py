@@ -341,11 +341,15 @@ def dashboard_urge(request, pk):
     union's open items, then the urges recorded."""
     dashboard = dashboard_for(request, pk)
     data = request.POST if request.method == "POST" else request.GET
-    assignments = assignments_to_urge(request.user, dashboard, data.getlist("union"))
     back = data.get("next", "")
     if not url_has_allowed_host_and_scheme(back, {request.get_host()}):
         back = ""
     back = back or f"{reverse('dashboard', args=[dashboard.directive.pk])}?unit={dashboard.node.pk}"
+    chosen = data.getlist("union")
+    if not chosen:
+        messages.info(request, _("Tick the unions to urge first."))
+        return redirect(back)
+    assignments = assignments_to_urge(request.user, dashboard, chosen)
     default = urge_default_message(dashboard.directive)
     form = UrgeForm(request.POST or None, initial={"message": default})
     if request.method == "POST" and form.is_valid():

@@ -331,3 +331,18 @@ def test_a_forward_is_urged_as_the_union_received_it(people, tree, login, today)
     assignment = Assignment.objects.get(directive=forward, recipient=tree.sdu)
     page = login(people.sdu_staff).get(reverse("assignment_detail", args=[assignment.pk]))
     assert 'data-testid="urge"' in page.content.decode()
+
+
+def test_nothing_ticked_sends_the_supervisor_back_to_choose(
+    edu_directive, people, tree, login, today
+):
+    response = login(people.edu).get(urge_url(edu_directive), follow=True)
+    assert response.redirect_chain[-1][0].startswith(reverse("dashboard", args=[edu_directive.pk]))
+    assert shown_messages(response) == ["请先勾选要催办的单位。"]
+
+
+def test_a_superuser_in_no_union_urges_in_no_unions_name(
+    edu_directive, superuser, tree, login, today
+):
+    assert urge(login(superuser), edu_directive, tree.sdu).status_code == 403
+    assert not Urge.objects.exists()
