@@ -192,9 +192,13 @@ def progress_rows_add(*, directive):
     )
 
 
-def progress_rows_move(*, assignments, union):
-    """The rows of assignments that passed to another union (a merge) now count for it."""
+def progress_rows_move(*, assignments, union, merged=None):
+    """The rows of assignments that passed to another union (a merge) now count for it, and
+    the urges the `merged` union received about them follow them."""
     RequirementProgress.objects.filter(assignment__in=assignments).update(union=union)
+    if merged is not None:
+        directives = Assignment.objects.filter(pk__in=assignments).values("directive")
+        Urge.objects.filter(union=merged, directive__in=directives).update(union=union)
 
 
 def report_requirements_refresh(*, assignment):

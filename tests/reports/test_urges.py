@@ -16,7 +16,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from directives.models import Assignment, Directive
-from directives.services import directive_forward, directive_issue, directive_set_recipients
+from directives.services import (
+    directive_forward,
+    directive_issue,
+    directive_set_recipients,
+    union_merge,
+)
 from reports.models import Urge
 from reports.signals import urge_sent
 from tests.conftest import make_directive
@@ -346,3 +351,11 @@ def test_a_superuser_in_no_union_urges_in_no_unions_name(
 ):
     assert urge(login(superuser), edu_directive, tree.sdu).status_code == 403
     assert not Urge.objects.exists()
+
+
+def test_a_merged_unions_urges_follow_its_work(edu_directive, people, tree, login, today):
+    """山东大学工会 is merged into the city federation of Qingdao, which did not receive the
+    directive: its task passes over, and the urge it received goes with it."""
+    urge(login(people.edu), edu_directive, tree.sdu)
+    union_merge(union=tree.sdu, into=tree.qingdao)
+    assert Urge.objects.get().union == tree.qingdao
