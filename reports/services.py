@@ -579,7 +579,7 @@ def urge_items(assignments, today=None):
 def urge_default_message(directive):
     """The text proposed for an urge about the directive, with the placeholders filled in for
     each union when it is sent."""
-    number = f"（{directive.number}）" if directive.number else ""
+    number = _(" (%(number)s)") % {"number": directive.number} if directive.number else ""
     return _(
         '{union}: your union has not yet completed the following work of "%(title)s"%(number)s. '
         "Please complete it as soon as possible and report back on time:\n{items}"

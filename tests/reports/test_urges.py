@@ -359,3 +359,15 @@ def test_a_merged_unions_urges_follow_its_work(edu_directive, people, tree, logi
     urge(login(people.edu), edu_directive, tree.sdu)
     union_merge(union=tree.sdu, into=tree.qingdao)
     assert Urge.objects.get().union == tree.qingdao
+
+
+def test_the_proposed_text_speaks_english_to_an_english_reader(
+    edu_directive, people, tree, login, today
+):
+    client = login(people.edu)
+    client.cookies["django_language"] = "en"
+    response = client.get(urge_url(edu_directive), {"union": [tree.sdu.pk]})
+    proposed = response.context["form"]["message"].value()
+    assert proposed.startswith("{union}: your union has not yet completed")
+    assert "(鲁教工发〔2015〕12号)" in proposed
+    assert "组织集体学习 (due Oct. 31, 2015, overdue)" in response.context["preview"]
