@@ -338,12 +338,13 @@ def urgeable_unions(user, dashboard, unions):
     return set(assignments.values_list("recipient", flat=True))
 
 
-def urges_of_assignment(user, assignment):
-    """The urges the assignment's union received about it, for whoever may read it."""
+def urges_of_assignment(assignment):
+    """The urges the assignment's union received about it (`assignment` from
+    `assignment_for_user`), newest first."""
     return Urge.objects.of_assignment(assignment).select_related("urging_union", "sent_by")
 
 
-def urges_of_union(user, union):
+def urges_of_union(union):
     """The urges the union received, newest first (`union` from `union_for_record`)."""
     return Urge.objects.filter(union=union).select_related("directive", "urging_union", "sent_by")
 

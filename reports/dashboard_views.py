@@ -293,7 +293,7 @@ def unit_scorecard(request, pk):
             "union": union,
             "page": page,
             "timeliness_labels": dict(ReportTimeliness.choices),
-            "urges": list(urges_of_union(request.user, union)[:URGES_SHOWN]),
+            "urges": list(urges_of_union(union)[:URGES_SHOWN]),
             "show_directive": True,
         },
     )

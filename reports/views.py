@@ -98,7 +98,7 @@ def assignment_detail(request, pk):
             "timeliness": report_timeliness_of(assignment),
             "acts": acts,
             "records": may_record_for(request.user, assignment),
-            "urges": list(urges_of_assignment(request.user, assignment)),
+            "urges": list(urges_of_assignment(assignment)),
         },
     )
 
