@@ -30,7 +30,15 @@ from directives.access import (
 )
 from directives.models import Assignment, Directive, Union
 
-from .models import CalendarFeed, Evidence, ProgressEntry, Report, ReportAttachment, named_figures
+from .models import (
+    CalendarFeed,
+    Evidence,
+    ProgressEntry,
+    Report,
+    ReportAttachment,
+    Urge,
+    named_figures,
+)
 
 # --- Assignments: one union's work on one directive -----------------------------------------
 
@@ -330,3 +338,80 @@ def robot_union_for_user(request, pk):
     if not may_configure_robot(request.user, union):
         raise role_required(request.user, ADMINISTRATOR)
     return union
+
+
+# --- Urging (催办) ---------------------------------------------------------------------------
+
+
+def may_urge(user, assignment):
+    """Supervisors urge a union beneath their own, anywhere in their subtree, on a directive
+    in force; not their own union, and not in nobody's name (a superuser without a union)."""
+    membership = membership_of(user)
+    return bool(
+        oversees_subtree(membership)
+        and assignment.recipient_id != membership.union_id
+        and assignment.recipient.is_within(membership.union)
+        and assignment.directive.state == Directive.State.ISSUED
+    )
+
+
+def assignments_to_urge(user, dashboard, union_pks):
+    """For each chosen union, the assignment of the dashboard's cascade it received (the
+    nearest forward when it received several), in tree order; 404 when any of them may not
+    be urged by the user, so that a refused request changes nothing; 403 to a superuser in
+    no union, who reads every dashboard but urges in no union's name."""
+    if user.is_superuser and membership_of(user) is None:
+        raise PermissionDenied  # an urge is sent in a union's name
+    wanted = {str(pk) for pk in union_pks}
+    if not wanted or not all(pk.isdigit() for pk in wanted):
+        raise Http404
+    assignments = (
+        dashboard.assignments()
+        .filter(recipient__in=wanted)
+        .select_related("directive__issuer", "recipient")
+        .order_by("recipient__path", "-directive__issuer__depth", "pk")
+    )
+    chosen = {}
+    for assignment in assignments:
+        chosen.setdefault(assignment.recipient_id, assignment)
+    found = list(chosen.values())
+    if len(found) != len(wanted) or not all(may_urge(user, a) for a in found):
+        raise Http404
+    return found
+
+
+def urgeable_unions(user, dashboard, unions):
+    """The pks of those of `unions` the user may urge on the dashboard's directive: they
+    received it themselves, beneath the user's union. One query, none when none could be."""
+    membership = membership_of(user)
+    if not oversees_subtree(membership) or dashboard.directive.state != Directive.State.ISSUED:
+        return set()
+    below = [u.pk for u in unions if u.pk != membership.union_id and u.is_within(membership.union)]
+    if not below:
+        return set()
+    assignments = dashboard.assignments().filter(
+        recipient__in=below, directive__state=Directive.State.ISSUED
+    )
+    return set(assignments.values_list("recipient", flat=True))
+
+
+def urges_of_assignment(assignment):
+    """The urges the assignment's union received about it (`assignment` from
+    `assignment_for_user`), newest first."""
+    return Urge.objects.of_assignment(assignment).select_related("urging_union", "sent_by")
+
+
+def urges_of_union(union):
+    """The urges the union received, newest first (`union` from `union_for_record`)."""
+    return Urge.objects.filter(union=union).select_related("directive", "urging_union", "sent_by")
+
+
+def urge_for_user(request, pk):
+    """An urge the user may read: sent to a union in their scope (its staff, supervisors
+    above it), or 404."""
+    return get_object_or_404(
+        Urge.objects.filter(union__in=unions_in_scope(request.user)).select_related(
+            "directive__issuer", "union", "urging_union", "sent_by"
+        ),
+        pk=pk,
+    )

@@ -2,21 +2,33 @@
 lists behind each number, the middle layers' relay, the overview of every active
 directive, and a union's record."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.http import urlencode
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_safe
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_http_methods, require_safe
 
 from directives.access import membership_of, supervisor_or_404
 from directives.models import Union, in_subtree_q
 from directives.paging import page_of
+from directives.wording import join_list
 
-from .access import dashboard_place, union_for_record
+from .access import (
+    assignments_to_urge,
+    dashboard_place,
+    may_urge,
+    union_for_record,
+    urge_for_user,
+    urgeable_unions,
+    urges_of_union,
+)
 from .dashboards import (
     ASSIGNMENT_FLAGS,
     FLAG_LABELS,
@@ -28,8 +40,18 @@ from .dashboards import (
     relay,
     scorecard,
 )
-from .forms import DashboardFilterForm
-from .models import DUE_SOON, ReportTimeliness, RequirementStatus, with_report_timeliness
+from .forms import DashboardFilterForm, UrgeForm
+from .models import (
+    DUE_SOON,
+    ReportTimeliness,
+    RequirementStatus,
+    Urge,
+    with_report_timeliness,
+)
+from .services import urge_default_message, urge_items, urge_message_for, urges_send
+
+# The most recent urges a union's record lists.
+URGES_SHOWN = 50
 
 
 def dashboard_for(request, pk, *, kind=""):
@@ -85,6 +107,11 @@ def directive_dashboard(request, pk):
     for row in [*shown, total]:
         row.cells = row.figure_cells(figures)
     query = (form.value("q") or "").strip()
+    urgeable = urgeable_unions(request.user, dashboard, [row.union for row in shown])
+    counts = urge_counts(dashboard)
+    for row in shown:
+        row.urgeable = row.union.pk in urgeable
+        row.urged = counts.get(row.union.pk, 0)
     return render(
         request,
         "reports/dashboard.html",
@@ -109,6 +136,7 @@ def directive_dashboard(request, pk):
             "charts": chart_data(dashboard, rows, total),
             "statuses": REQUIREMENT_STATUSES,
             "report_timeliness": ReportTimeliness.choices,
+            "urgeable": urgeable,
         },
     )
 
@@ -149,6 +177,17 @@ def dashboard_units(request, pk):
         title = ReportTimeliness(state).label
     else:
         title = _("Unions assigned")
+    page = page_of(
+        request,
+        assignments.select_related("recipient", "directive__issuer").order_by(
+            "recipient__path", "pk"
+        ),
+        size=50,
+    )
+    counts = urge_counts(dashboard)
+    for assignment in page.object_list:
+        assignment.urgeable = may_urge(request.user, assignment)
+        assignment.urged = counts.get(assignment.recipient_id, 0)
     return render(
         request,
         "reports/dashboard_units.html",
@@ -157,13 +196,8 @@ def dashboard_units(request, pk):
             "directive": dashboard.directive,
             "requirement": requirement,
             "title": title,
-            "page": page_of(
-                request,
-                assignments.select_related("recipient", "directive__issuer").order_by(
-                    "recipient__path", "pk"
-                ),
-                size=50,
-            ),
+            "page": page,
+            "may_urge_any": any(a.urgeable for a in page.object_list),
             "timeliness_labels": dict(ReportTimeliness.choices),
         },
     )
@@ -255,5 +289,104 @@ def unit_scorecard(request, pk):
     return render(
         request,
         "reports/scorecard.html",
-        {"union": union, "page": page, "timeliness_labels": dict(ReportTimeliness.choices)},
+        {
+            "union": union,
+            "page": page,
+            "timeliness_labels": dict(ReportTimeliness.choices),
+            "urges": list(urges_of_union(union)[:URGES_SHOWN]),
+            "show_directive": True,
+        },
     )
+
+
+# --- Urging (催办) ---------------------------------------------------------------------------
+
+
+def urge_counts(dashboard):
+    """{union pk: times urged} over the dashboard's cascade, for the unions beneath its node."""
+    return (
+        Urge.objects.in_cascade(dashboard.directive)
+        .filter(in_subtree_q(dashboard.node, "union__path"))
+        .counts_by_union()
+    )
+
+
+def sent_message(result):
+    """What was recorded, and nothing more: the notifications say for themselves what they
+    deliver."""
+    parts = []
+    if result.sent:
+        n = len(result.sent)
+        parts.append(
+            ngettext("Urge recorded for %(n)d union", "Urge recorded for %(n)d unions", n)
+            % {"n": n}
+        )
+    if result.refused:
+        n = len(result.refused)
+        parts.append(
+            ngettext(
+                "%(n)d union was already urged today and was not urged again: %(names)s",
+                "%(n)d unions were already urged today and were not urged again: %(names)s",
+                n,
+            )
+            % {"n": n, "names": join_list(u.name for u in result.refused)}
+        )
+    return _("; ").join(parts)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def dashboard_urge(request, pk):
+    """Urge the unions chosen on a dashboard list (?union=…): the proposed message with each
+    union's open items, then the urges recorded."""
+    dashboard = dashboard_for(request, pk)
+    data = request.POST if request.method == "POST" else request.GET
+    back = data.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, {request.get_host()}):
+        back = ""
+    back = back or f"{reverse('dashboard', args=[dashboard.directive.pk])}?unit={dashboard.node.pk}"
+    chosen = data.getlist("union")
+    if not chosen:
+        messages.info(request, _("Tick the unions to urge first."))
+        return redirect(back)
+    assignments = assignments_to_urge(request.user, dashboard, chosen)
+    default = urge_default_message(dashboard.directive)
+    form = UrgeForm(request.POST or None, initial={"message": default})
+    if request.method == "POST" and form.is_valid():
+        result = urges_send(
+            assignments=assignments,
+            message=form.cleaned_data["message"],
+            user=request.user,
+            urging_union=membership_of(request.user).union,
+        )
+        level = messages.success if result.sent else messages.warning
+        level(request, sent_message(result))
+        return redirect(back)
+    items = urge_items(assignments)
+    counts = urge_counts(dashboard)
+    for assignment in assignments:
+        assignment.items = items[assignment.pk]
+        assignment.urged = counts.get(assignment.recipient_id, 0)
+    message = form["message"].value() or default
+    return render(
+        request,
+        "reports/dashboard_urge.html",
+        {
+            "dashboard": dashboard,
+            "directive": dashboard.directive,
+            "assignments": assignments,
+            "form": form,
+            "back": back,
+            "preview": urge_message_for(message, assignments[0].recipient, assignments[0].items),
+        },
+    )
+
+
+@login_required
+@require_safe
+def urge_notice(request, pk):
+    """The 督办通知单 of one urge, to print on A4."""
+    urge = urge_for_user(request, pk)
+    assignment = urge.directive.assignments.filter(recipient=urge.union).first()
+    items = urge_items([assignment], urge.sent_on)[assignment.pk] if assignment else []
+    return render(request, "reports/urge_notice.html", {"urge": urge, "items": items})

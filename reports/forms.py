@@ -273,3 +273,22 @@ class GroupRobotForm(forms.ModelForm):
             # Cleared, not a password: a 企业微信 robot is not signed.
             cleaned["secret"] = ""  # nosec B105
         return cleaned
+
+
+class UrgeForm(forms.Form):
+    """The message of an urge, one text for every union chosen: {union} and {items} are
+    filled in for each."""
+
+    message = forms.CharField(
+        label=_("Message"),
+        max_length=3000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_(
+            "{union} is replaced by each union's name, {items} by its open requirements "
+            "and their deadlines."
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        style(self)

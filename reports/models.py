@@ -747,3 +747,58 @@ class RobotDelivery(models.Model):
 
     def __str__(self):
         return f"{self.robot} · {self.title}"
+
+
+# --- Urging (催办) ---------------------------------------------------------------------------
+
+
+class UrgeQuerySet(models.QuerySet):
+    def in_cascade(self, directive):
+        """Urges about the directive or any forward of it."""
+        return self.filter(directive__origin=directive.origin_id)
+
+    def of_assignment(self, assignment):
+        """Urges the assignment's union received about that directive, newest first."""
+        return self.filter(directive=assignment.directive_id, union=assignment.recipient_id)
+
+    def counts_by_union(self):
+        """{union pk: how many times it was urged} over these urges, in one query."""
+        return dict(self.values_list("union").annotate(n=models.Count("pk")).order_by())
+
+
+class Urge(models.Model):
+    """A supervisor's urge (催办) to a union beneath, about a directive it received and
+    has not done on time. At most one per union, directive and day in Shanghai."""
+
+    directive = models.ForeignKey(
+        "directives.Directive",
+        on_delete=models.CASCADE,
+        related_name="urges",
+        help_text=_("The directive as the urged union received it."),
+    )
+    union = models.ForeignKey(
+        "directives.Union", on_delete=models.CASCADE, related_name="urges_received"
+    )
+    urging_union = models.ForeignKey(
+        "directives.Union", on_delete=models.CASCADE, related_name="urges_sent"
+    )
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    message = text_limited(_("Message"), 5_000)
+    # The day in Shanghai, for the once-a-day rule to hold in the database.
+    sent_on = models.DateField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = UrgeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["union", "directive", "sent_on"], name="reports_urge_once_a_day"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.union} · {self.directive} · {self.sent_on}"

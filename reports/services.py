@@ -3,10 +3,11 @@
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Sum
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from directives.models import Assignment, Directive, Figure, Requirement, Union
@@ -25,10 +26,12 @@ from .models import (
     ReportTimeliness,
     RequirementProgress,
     Submission,
+    Urge,
     follows_report,
     report_timeliness_q,
     with_report_due,
 )
+from .signals import urge_sent
 
 
 class WorkflowError(Exception):
@@ -189,9 +192,13 @@ def progress_rows_add(*, directive):
     )
 
 
-def progress_rows_move(*, assignments, union):
-    """The rows of assignments that passed to another union (a merge) now count for it."""
+def progress_rows_move(*, assignments, union, merged=None):
+    """The rows of assignments that passed to another union (a merge) now count for it, and
+    the urges the `merged` union received about them follow them."""
     RequirementProgress.objects.filter(assignment__in=assignments).update(union=union)
+    if merged is not None:
+        directives = Assignment.objects.filter(pk__in=assignments).values("directive")
+        Urge.objects.filter(union=merged, directive__in=directives).update(union=union)
 
 
 def report_requirements_refresh(*, assignment):
@@ -528,3 +535,93 @@ def figures_since_acceptance(report, requirements):
         for code in requirement.figure_codes
         if (key := (requirement.pk, code)) in now and now[key] != before.get(key)
     ]
+
+
+# --- Urging (催办) ---------------------------------------------------------------------------
+
+# Where an urge's message names the urged union and its open items: one text for every union
+# chosen, filled in for each, since each has its own late items.
+UNION_PLACEHOLDER = "{union}"
+ITEMS_PLACEHOLDER = "{items}"
+
+
+@dataclass
+class UrgeItem:
+    """A requirement the urged union has not done, with its deadline."""
+
+    title: str
+    due_on: object
+    overdue: bool
+
+    def __str__(self):
+        due = date_format(self.due_on)
+        if self.overdue:
+            return _("%(title)s (due %(date)s, overdue)") % {"title": self.title, "date": due}
+        return _("%(title)s (due %(date)s)") % {"title": self.title, "date": due}
+
+
+def urge_items(assignments, today=None):
+    """{assignment pk: [UrgeItem]}: each assignment's open requirements by deadline, in one
+    query."""
+    today = today or timezone.localdate()
+    rows = (
+        RequirementProgress.objects.filter(assignment__in=assignments, done_at__isnull=True)
+        .select_related("requirement")
+        .order_by("requirement__due_on", "requirement__pk")
+    )
+    items = defaultdict(list)
+    for row in rows:
+        due_on = row.requirement.due_on
+        items[row.assignment_id].append(UrgeItem(row.requirement.title, due_on, due_on < today))
+    return items
+
+
+def urge_default_message(directive):
+    """The text proposed for an urge about the directive, with the placeholders filled in for
+    each union when it is sent."""
+    number = _(" (%(number)s)") % {"number": directive.number} if directive.number else ""
+    return _(
+        '{union}: your union has not yet completed the following work of "%(title)s"%(number)s. '
+        "Please complete it as soon as possible and report back on time:\n{items}"
+    ) % {"title": directive.title, "number": number}
+
+
+def urge_message_for(message, union, items):
+    """The message as the union receives it: its name and its open items filled in."""
+    listed = "\n".join(f"{n}. {item}" for n, item in enumerate(items, 1)) or _("(nothing open)")
+    return message.replace(UNION_PLACEHOLDER, union.name).replace(ITEMS_PLACEHOLDER, listed)
+
+
+@dataclass
+class UrgeResult:
+    sent: list = field(default_factory=list)  # the urges saved
+    refused: list = field(default_factory=list)  # the unions already urged today
+
+
+@transaction.atomic
+def urges_send(*, assignments, message, user, urging_union, today=None):
+    """Urge each assignment's union about its directive, with `message` filled in for it;
+    a union already urged about that directive today is left out (the database refuses a
+    second urge the same day, should two supervisors send at once). `urge_sent` is sent for
+    each urge saved, inside the transaction."""
+    today = today or timezone.localdate()
+    items = urge_items(assignments, today)
+    result = UrgeResult()
+    for assignment in assignments:
+        urge = Urge(
+            directive=assignment.directive,
+            union=assignment.recipient,
+            urging_union=urging_union,
+            sent_by=user,
+            message=urge_message_for(message, assignment.recipient, items[assignment.pk]),
+            sent_on=today,
+        )
+        try:
+            with transaction.atomic():
+                urge.save()
+        except IntegrityError:
+            result.refused.append(assignment.recipient)
+            continue
+        result.sent.append(urge)
+        urge_sent.send(sender=Urge, urge=urge)
+    return result

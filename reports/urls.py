@@ -85,6 +85,12 @@ urlpatterns = [
         dashboard_views.dashboard_relay,
         name="dashboard_relay",
     ),
+    path(
+        "directives/<int:pk>/dashboard/urge/",
+        dashboard_views.dashboard_urge,
+        name="dashboard_urge",
+    ),
+    path("urges/<int:pk>/notice/", dashboard_views.urge_notice, name="urge_notice"),
     path("units/<int:pk>/scorecard/", dashboard_views.unit_scorecard, name="unit_scorecard"),
     path(
         "directives/<int:pk>/dashboard/export/",

@@ -36,6 +36,7 @@ from .access import (
     report_attachment_for_user,
     report_for_reviewer,
     reviewing_union,
+    urges_of_assignment,
     visible_assignments,
 )
 from .forms import ProgressEntryForm, RecordChoiceForm, ReportForm, ReviewForm
@@ -97,6 +98,7 @@ def assignment_detail(request, pk):
             "timeliness": report_timeliness_of(assignment),
             "acts": acts,
             "records": may_record_for(request.user, assignment),
+            "urges": list(urges_of_assignment(assignment)),
         },
     )
 

@@ -11,6 +11,7 @@ Building it takes a while and every test only reads it (a test's own writes are 
 back after it), so the module builds it in a transaction of its own, undone at the end.
 """
 
+import datetime
 import os
 import shutil
 from contextlib import contextmanager
@@ -28,7 +29,7 @@ from django.test.utils import override_settings
 from directives.models import CatalogueFigure, Directive, DirectiveAttachment, Membership
 from directives.services import directive_issue, directive_set_recipients
 from reports import jobs, tasks
-from reports.models import CalendarFeed, SpreadsheetJob
+from reports.models import CalendarFeed, SpreadsheetJob, Urge
 from reports.services import report_for, report_save, report_submit
 from tests.conftest import PASSWORD, make_directive, make_people, make_tree, make_user
 from tests.files import PDF, csv_bytes
@@ -141,9 +142,21 @@ def build_world():
     )
     tasks.job_run_now(export_job)
 
+    # An urge of 山东大学工会 on an earlier day, for its printable notice: today's is still
+    # free for the matrix to send.
+    urge = Urge.objects.create(
+        directive=issued,
+        union=tree.sdu,
+        urging_union=tree.edu,
+        sent_by=people.edu,
+        message="山东大学工会：请抓紧报送学习情况。",
+        sent_on=datetime.date(2015, 11, 10),
+    )
+
     return SimpleNamespace(
         tree=tree,
         people=people,
+        urge=urge,
         issued=issued,
         issued_attachment=issued_attachment,
         draft=draft,

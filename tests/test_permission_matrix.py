@@ -576,6 +576,25 @@ ROWS = [
     Row("dashboard_relay", "issued", issued, DIRECTIVE_SUPERVISORS),
     Row("dashboard_export", "issued", issued, DIRECTIVE_SUPERVISORS),
     Row(
+        # Urging: the form, with no union chosen, sends the dashboard's readers back to it.
+        # The supervisors of a union above 山东大学工会 urge it; its own supervisor does not
+        # urge its own union; a superuser acts in no union's name.
+        "dashboard_urge",
+        "issued",
+        issued,
+        with_status(DIRECTIVE_SUPERVISORS, 200, 302),
+        post={
+            **DIRECTIVE_SUPERVISORS,
+            "sdu_supervisor": 404,
+            "edu": 302,
+            "province": 302,
+            "edu_admin": 302,
+            "superuser": 403,
+        },
+        data=lambda w: {"union": [w.tree.sdu.pk], "message": "{union}：请抓紧办理。"},
+    ),
+    Row("urge_notice", "urge", lambda w: {"pk": w.urge.pk}, UNIT_READERS),
+    Row(
         # A union's record: its own staff see it, and those above.
         "unit_scorecard",
         "sdu",

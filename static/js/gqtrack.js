@@ -32,3 +32,29 @@ document.addEventListener("click", (event) => {
   field.select();
   if (navigator.clipboard) navigator.clipboard.writeText(field.value);
 });
+
+// A print button (data-gq-print), as on the urging notice.
+document.addEventListener("click", (event) => {
+  if (event.target.closest("[data-gq-print]")) window.print();
+});
+
+// A checkbox that ticks or clears every box of its form named by data-gq-select-all, and
+// a form's submit buttons (data-gq-needs-choice) usable only once something is ticked.
+function gqChoiceButtons(form) {
+  const ticked = form.querySelector("input[type=checkbox][data-gq-choice]:checked") !== null;
+  form.querySelectorAll("[data-gq-needs-choice]").forEach((button) => { button.disabled = !ticked; });
+}
+document.addEventListener("change", (event) => {
+  const all = event.target.closest("input[data-gq-select-all]");
+  const form = event.target.form;
+  if (!form) return;
+  if (all) {
+    form.querySelectorAll(`input[type=checkbox][name="${all.dataset.gqSelectAll}"]`).forEach((box) => {
+      box.checked = all.checked;
+    });
+  }
+  if (all || event.target.matches("input[data-gq-choice]")) gqChoiceButtons(form);
+});
+document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll("form[data-gq-choices]").forEach(gqChoiceButtons);
+});
