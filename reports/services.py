@@ -29,6 +29,7 @@ from .models import (
     report_timeliness_q,
     with_report_due,
 )
+from .notifications import notify_report_reviewed, notify_report_submitted
 
 
 class WorkflowError(Exception):
@@ -145,6 +146,8 @@ def report_submit(*, report, user):
     report.save()
     acknowledge_on_first_action(assignment=report.assignment, user=user)
     report_requirements_refresh(assignment=report.assignment)
+    # Who was told, for the page to say so.
+    report.delivery = notify_report_submitted(report=report, submission=submission)
     return report
 
 
@@ -168,6 +171,7 @@ def report_review(*, report, user, decision, comment=""):
     report.version += 1
     report.save()
     report_requirements_refresh(assignment=report.assignment)
+    report.delivery = notify_report_reviewed(report=report, submission=submission)
     return report
 
 
