@@ -70,7 +70,9 @@ def test_an_issued_directive_reaches_every_member_of_each_recipient_union(
     notification = Notification.objects.get(recipient=people.sdu_staff)
     assignment = edu_directive.assignments.get(recipient=tree.sdu)
     assert notification.url == reverse("assignment_detail", args=[assignment.pk])
-    assert notification.text == "山东省教育工会向本单位下发了《关于认真学习宣传贯彻会议精神的通知》。"
+    assert (
+        notification.text == "山东省教育工会向本单位下发了《关于认真学习宣传贯彻会议精神的通知》。"
+    )
 
 
 def test_the_same_event_twice_tells_each_person_once(edu_directive, people):
@@ -89,9 +91,7 @@ def test_a_forward_is_told_as_a_forward(edu_directive, people, tree):
     assert "转发" in notification.text
 
 
-def test_a_submitted_report_waits_for_the_issuing_unions_supervisors(
-    login, sdu_assignment, people
-):
+def test_a_submitted_report_waits_for_the_issuing_unions_supervisors(login, sdu_assignment, people):
     report = report_save(report=report_for(sdu_assignment), text="已组织学习两次。", figures={})
     client = login(people.sdu_staff)
     response = client.post(
@@ -110,7 +110,9 @@ def test_a_returned_report_tells_the_union_with_the_comment_by_e_mail_in_chinese
     report = submitted(sdu_assignment, people.sdu_staff)
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        response = review(login(people.edu), report, Submission.Decision.RETURNED, "请补充参加人数。")
+        response = review(
+            login(people.edu), report, Submission.Decision.RETURNED, "请补充参加人数。"
+        )
     assert "审核意见已记录。已通知山东大学工会的2位成员（站内通知，其中2位另发邮件）。" in (
         messages_of(response)
     )
@@ -173,24 +175,26 @@ def test_notify_tells_each_person_of_an_event_once_and_e_mails_those_who_chose_i
     people, edu_directive, emails, django_capture_on_commit_callbacks
 ):
     users = [people.sdu_staff, people.sdu_supervisor, people.edu_staff]
-    with time_machine.travel(datetime.datetime(2015, 10, 29, 8, tzinfo=datetime.UTC)):
-        with django_capture_on_commit_callbacks(execute=True):
-            first = notify(
-                Kind.OVERDUE,
-                users,
-                directive=edu_directive,
-                text="组织集体学习已逾期。",
-                url="/tasks/",
-                key="overdue:1",
-            )
-            again = notify(
-                Kind.OVERDUE,
-                users,
-                directive=edu_directive,
-                text="组织集体学习已逾期。",
-                url="/tasks/",
-                key="overdue:1",
-            )
+    with (
+        time_machine.travel(datetime.datetime(2015, 10, 29, 8, tzinfo=datetime.UTC)),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        first = notify(
+            Kind.OVERDUE,
+            users,
+            directive=edu_directive,
+            text="组织集体学习已逾期。",
+            url="/tasks/",
+            key="overdue:1",
+        )
+        again = notify(
+            Kind.OVERDUE,
+            users,
+            directive=edu_directive,
+            text="组织集体学习已逾期。",
+            url="/tasks/",
+            key="overdue:1",
+        )
     assert (first.people, first.emailed) == (3, 2)  # edu_staff has no address
     assert (again.people, again.emailed) == (0, 0)
     assert len(mail.outbox) == 2
@@ -225,9 +229,7 @@ def test_the_bell_counts_unread_notifications_with_one_query(login, edu_directiv
     assert len(counted) == 1
 
 
-def test_the_list_takes_the_same_queries_however_long(
-    login, people, django_assert_num_queries
-):
+def test_the_list_takes_the_same_queries_however_long(login, people, django_assert_num_queries):
     client = login(people.sdu_staff)
 
     def add(n):
