@@ -28,7 +28,8 @@ from django.test.utils import override_settings
 from directives.models import CatalogueFigure, Directive, DirectiveAttachment, Membership
 from directives.services import directive_issue, directive_set_recipients
 from reports import jobs, tasks
-from reports.models import SpreadsheetJob
+from reports.models import Notification, SpreadsheetJob
+from reports.notifications import notify
 from reports.services import report_for, report_save, report_submit
 from tests.conftest import PASSWORD, make_directive, make_people, make_tree, make_user
 from tests.files import PDF, csv_bytes
@@ -140,8 +141,17 @@ def build_world():
         language="zh-hans",
     )
     tasks.job_run_now(export_job)
+    # Something unread under everyone's bell, for marking all read to change.
+    notify(
+        Notification.Kind.URGE_RECEIVED,
+        vars(people).values(),
+        text="请尽快报送。",
+        url="/tasks/",
+        key="matrix",
+    )
 
     return SimpleNamespace(
+        sdu_notification=Notification.objects.get(recipient=people.sdu_staff, key="matrix"),
         tree=tree,
         people=people,
         issued=issued,
