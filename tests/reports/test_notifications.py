@@ -9,6 +9,7 @@ import datetime
 import pytest
 import time_machine
 from django.core import mail
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -301,3 +302,16 @@ def test_preferences_start_from_the_defaults_and_are_kept(login, people):
     assert chosen.emails(Kind.REPORT_ACCEPTED)
     assert not chosen.emails(Kind.REPORT_RETURNED)
     assert reverse("notification_settings") in client.get(LIST).content.decode()
+
+
+def test_the_worker_sends_what_was_queued(
+    people, emails, settings, django_capture_on_commit_callbacks
+):
+    """In production the e-mails wait in the database queue until the worker runs them."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    with django_capture_on_commit_callbacks(execute=True):
+        notify(Kind.URGE_RECEIVED, [people.sdu_staff], text="请尽快报送。", url="/", key="urge:9")
+    assert mail.outbox == []
+    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+    assert [m.to for m in mail.outbox] == [["sdu_staff@example.org"]]
+    assert "请尽快报送。" in mail.outbox[0].body
