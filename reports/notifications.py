@@ -6,6 +6,8 @@ background worker once that transaction commits, never inside the request.
 forwarded, a report submitted or reviewed) and those other parts add (deadlines, urges).
 """
 
+import logging
+import smtplib
 from dataclasses import dataclass
 from urllib.parse import urljoin
 
@@ -25,6 +27,7 @@ from directives.models import Directive, Membership
 from .models import Notification, NotificationSettings
 
 Kind = Notification.Kind
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -132,7 +135,13 @@ def send_notification_emails(keys):
                 continue
             language = settings_of([notification.recipient])[recipient_id].language
             subject, body = email_of(notification, language)
-            send_mail(subject, body, None, [notification.recipient.email])
+            try:
+                send_mail(subject, body, None, [notification.recipient.email])
+            except (OSError, smtplib.SMTPException):
+                # One refused address or a mail server down for a moment must not keep
+                # the others' e-mails back; the notification stays in the app.
+                logger.exception("Notification %s could not be e-mailed", notification.pk)
+                continue
             notification.emailed_at = timezone.now()
             notification.save(update_fields=["emailed_at"])
 

@@ -5,6 +5,7 @@ reports back and 山东省教育工会's supervisor reviews the report.
 """
 
 import datetime
+import smtplib
 
 import pytest
 import time_machine
@@ -315,3 +316,27 @@ def test_the_worker_sends_what_was_queued(
     call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
     assert [m.to for m in mail.outbox] == [["sdu_staff@example.org"]]
     assert "请尽快报送。" in mail.outbox[0].body
+
+
+def test_a_refused_address_keeps_no_other_e_mail_back(
+    people, emails, monkeypatch, django_capture_on_commit_callbacks
+):
+    sent = []
+
+    def send(subject, body, sender, to):
+        if to == ["sdu_staff@example.org"]:
+            raise smtplib.SMTPRecipientsRefused({to[0]: (550, b"no such user")})
+        sent.append(to)
+
+    monkeypatch.setattr("reports.notifications.send_mail", send)
+    with django_capture_on_commit_callbacks(execute=True):
+        notify(
+            Kind.URGE_RECEIVED,
+            [people.sdu_staff, people.sdu_supervisor],
+            text="请尽快报送。",
+            url="/",
+            key="urge:2",
+        )
+    assert sent == [["sdu_supervisor@example.org"]]
+    unsent = Notification.objects.get(recipient=people.sdu_staff, key="urge:2")
+    assert unsent.emailed_at is None
