@@ -11,14 +11,15 @@ class ReportsConfig(AppConfig):
         # its dashboards count, and its recipients are told.
         from directives.signals import directive_issued, union_merged
 
-        from .notifications import notify_directive_issued
+        from .notifications import issue_message, notify_directive_issued
         from .services import progress_rows_add, progress_rows_move
 
         def add_progress_rows(sender, directive, **kwargs):
             progress_rows_add(directive=directive)
 
         def tell_recipients(sender, directive, **kwargs):
-            return notify_directive_issued(directive=directive)
+            # What the issuing page says of who was told.
+            return issue_message(notify_directive_issued(directive=directive))
 
         def move_progress_rows(sender, into, assignments, **kwargs):
             progress_rows_move(assignments=assignments, union=into)

@@ -36,9 +36,7 @@ class Delivery:
 
     people: int = 0
     emailed: int = 0
-
-    def __add__(self, other):
-        return Delivery(self.people + other.people, self.emailed + other.emailed)
+    unions: int = 0  # the recipient unions (assignments) with someone told
 
 
 def members_of(union, *, supervisors_only=False):
@@ -98,7 +96,11 @@ def deliver(items, chosen):
     if emailed:
         keys = [(n.recipient_id, n.key) for n in emailed]
         transaction.on_commit(lambda: send_notification_emails.enqueue(keys))
-    return Delivery(people=len({n.recipient_id for n in created}), emailed=len(emailed))
+    return Delivery(
+        people=len({n.recipient_id for n in created}),
+        emailed=len(emailed),
+        unions=len({n.assignment_id for n in created if n.assignment_id}),
+    )
 
 
 def absolute(url):
@@ -268,6 +270,28 @@ def delivery_message(delivery, union, *, supervisors=False):
         told = ngettext(
             "Notified %(people)s member of %(union)s (in the app).",
             "Notified %(people)s members of %(union)s (in the app).",
+            delivery.people,
+        )
+    return told % values
+
+
+def issue_message(delivery):
+    """What the issuing page says of who was told of a new directive."""
+    values = {"people": delivery.people, "unions": delivery.unions, "emailed": delivery.emailed}
+    if not delivery.people:
+        return _("Nobody was notified: the recipient unions have no active user yet.")
+    if delivery.emailed:
+        told = ngettext(
+            "Notified %(people)s person in %(unions)s recipient unions "
+            "(in the app, %(emailed)s of them also by e-mail).",
+            "Notified %(people)s people in %(unions)s recipient unions "
+            "(in the app, %(emailed)s of them also by e-mail).",
+            delivery.people,
+        )
+    else:
+        told = ngettext(
+            "Notified %(people)s person in %(unions)s recipient unions (in the app).",
+            "Notified %(people)s people in %(unions)s recipient unions (in the app).",
             delivery.people,
         )
     return told % values

@@ -340,3 +340,22 @@ def test_a_refused_address_keeps_no_other_e_mail_back(
     assert sent == [["sdu_supervisor@example.org"]]
     unsent = Notification.objects.get(recipient=people.sdu_staff, key="urge:2")
     assert unsent.emailed_at is None
+
+
+def test_the_issuing_page_says_who_was_told(login, edu_draft, people, emails):
+    people.jinan_staff.email = "jinan@example.org"
+    people.jinan_staff.save()
+    response = login(people.edu).post(reverse("directive_issue", args=[edu_draft.pk]))
+    assert response.status_code == 302
+    assert messages_of(response) == [
+        "文件已印发至各接收单位。",
+        "已通知2个接收单位的3人（站内通知，其中3人另发邮件）。",
+    ]
+
+
+def test_the_issuing_page_says_when_nobody_could_be_told(login, edu_draft, people):
+    for user in (people.sdu_staff, people.sdu_supervisor, people.jinan_staff):
+        user.is_active = False
+        user.save()
+    response = login(people.edu).post(reverse("directive_issue", args=[edu_draft.pk]))
+    assert "无人收到通知：接收单位还没有在用的账号。" in messages_of(response)
