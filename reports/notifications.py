@@ -58,7 +58,7 @@ def notify(kind, users, *, directive=None, assignment=None, report=None, text, u
     called in each recipient's language), linking to `url` (a path of the app); `key`
     names the event, and a user already told of it is not told again. The e-mails go
     once the caller's transaction commits. Returns the Delivery of what was new."""
-    users = list(users)
+    users = list({user.pk: user for user in users}.values())
     chosen = settings_of(users)
     items = []
     for user in users:

@@ -176,7 +176,7 @@ def test_the_message_never_claims_a_union_was_told_when_nobody_works_there(
 def test_notify_tells_each_person_of_an_event_once_and_e_mails_those_who_chose_it(
     people, edu_directive, emails, django_capture_on_commit_callbacks
 ):
-    users = [people.sdu_staff, people.sdu_supervisor, people.edu_staff]
+    users = [people.sdu_staff, people.sdu_supervisor, people.edu_staff, people.sdu_staff]
     with (
         time_machine.travel(datetime.datetime(2015, 10, 29, 8, tzinfo=datetime.UTC)),
         django_capture_on_commit_callbacks(execute=True),
