@@ -359,3 +359,17 @@ def test_the_issuing_page_says_when_nobody_could_be_told(login, edu_draft, peopl
         user.save()
     response = login(people.edu).post(reverse("directive_issue", args=[edu_draft.pk]))
     assert "无人收到通知：接收单位还没有在用的账号。" in messages_of(response)
+
+
+def test_telling_the_recipients_takes_the_same_queries_however_many(
+    edu_directive, people, tree, django_assert_num_queries
+):
+    Notification.objects.all().delete()
+    with django_assert_num_queries(7):
+        first = notify_directive_issued(directive=edu_directive)
+    Notification.objects.all().delete()
+    for n in range(20):
+        make_user(f"sdu{n}", tree.sdu, Membership.Role.STAFF)
+    with django_assert_num_queries(7):
+        again = notify_directive_issued(directive=edu_directive)
+    assert (first.people, again.people) == (3, 23)
