@@ -67,7 +67,8 @@ def directive_issue(*, directive):
     directive.report_due_on = directive.report_back_day()
     directive.version += 1
     directive.save(update_fields=["state", "issued_on", "report_due_on", "version", "updated_at"])
-    directive_issued.send(sender=Directive, directive=directive)
+    answers = directive_issued.send(sender=Directive, directive=directive)
+    directive.announcements = [str(answer) for _receiver, answer in answers if answer]
     return directive
 
 

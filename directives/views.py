@@ -221,11 +221,13 @@ def directive_issue(request, pk):
             {"directive": directive, **preview},
         )
     try:
-        services.directive_issue(directive=directive)
+        issued = services.directive_issue(directive=directive)
     except ValueError as error:
         messages.error(request, str(error))
     else:
         messages.success(request, _("The directive was issued to its recipients."))
+        for announcement in issued.announcements:
+            messages.info(request, announcement)
     return redirect("directive_detail", pk=directive.pk)
 
 

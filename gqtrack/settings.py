@@ -117,6 +117,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "directives.context_processors.membership",
+                "reports.context_processors.notifications",
             ],
         },
     },
@@ -245,6 +246,9 @@ EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = envbool("EMAIL_USE_SSL", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "gqtrack@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The address people open the app at, for the links in the e-mails sent in the background
+# (no request there to tell it), e.g. https://gqtrack.example.org.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 
 # --- Security (on by default whenever DEBUG is off) ---------------------------------
 SESSION_COOKIE_SECURE = envbool("SESSION_COOKIE_SECURE", not DEBUG)

@@ -48,6 +48,7 @@ from .models import (
     Urge,
     with_report_timeliness,
 )
+from .notifications import urge_message
 from .services import urge_default_message, urge_items, urge_message_for, urges_send
 
 # The most recent urges a union's record lists.
@@ -312,8 +313,7 @@ def urge_counts(dashboard):
 
 
 def sent_message(result):
-    """What was recorded, and nothing more: the notifications say for themselves what they
-    deliver."""
+    """What was recorded, and who was told of it by which channel."""
     parts = []
     if result.sent:
         n = len(result.sent)
@@ -331,6 +331,8 @@ def sent_message(result):
             )
             % {"n": n, "names": join_list(u.name for u in result.refused)}
         )
+    if result.sent:
+        parts.append(urge_message(result.delivery))
     return _("; ").join(parts)
 
 

@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -7,7 +8,14 @@ from directives.models import Requirement
 from directives.spreadsheets.files import FORMATS_BY_EXTENSION, check_size
 from directives.uploads import ACCEPT_ATTRIBUTE, display_name, validate_upload
 
-from .models import REPORT_LIMIT, GroupRobot, ProgressEntry, RequirementStatus, Submission
+from .models import (
+    REPORT_LIMIT,
+    GroupRobot,
+    Notification,
+    ProgressEntry,
+    RequirementStatus,
+    Submission,
+)
 from .robots import robot_url_problem
 
 
@@ -288,6 +296,19 @@ class UrgeForm(forms.Form):
             "and their deadlines."
         ),
     )
+
+
+class NotificationSettingsForm(forms.Form):
+    """Per kind, whether it also comes by e-mail; and the language of the e-mails."""
+
+    emailed_kinds = forms.MultipleChoiceField(
+        label=_("Also send by e-mail"),
+        choices=Notification.Kind.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Every notification shows under the bell; those ticked also come by e-mail."),
+    )
+    language = forms.ChoiceField(label=_("Language of e-mails"), choices=settings.LANGUAGES)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

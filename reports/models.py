@@ -802,3 +802,119 @@ class Urge(models.Model):
 
     def __str__(self):
         return f"{self.union} · {self.directive} · {self.sent_on}"
+
+
+class NotificationQuerySet(models.QuerySet):
+    def unread(self):
+        """Those not yet marked read."""
+        return self.filter(read_at__isnull=True)
+
+
+class Notification(models.Model):
+    """What the app tells one person about one event (通知提醒): shown under the bell and,
+    if the person chose it for the kind, e-mailed in the background. The key names the
+    event, so that the same event never reaches the same person twice."""
+
+    class Kind(models.TextChoices):
+        DIRECTIVE_ASSIGNED = "directive_assigned", _("A directive sent to my union")
+        FORWARD_RECEIVED = "forward_received", _("A forwarded directive sent to my union")
+        DEADLINE_APPROACHING = "deadline_approaching", _("A deadline approaching")
+        OVERDUE = "overdue", _("A requirement or report overdue")
+        REPORT_RETURNED = "report_returned", _("My union's report returned")
+        REPORT_ACCEPTED = "report_accepted", _("My union's report accepted")
+        URGE_RECEIVED = "urge_received", _("An urge received")
+        REVIEW_WAITING = "review_waiting", _("A report waiting for my review")
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        verbose_name=_("recipient"),
+    )
+    kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
+    directive = models.ForeignKey(
+        "directives.Directive", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    assignment = models.ForeignKey(
+        Assignment, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    report = models.ForeignKey(
+        Report, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    text = models.CharField(_("text"), max_length=1000)
+    url = models.CharField(_("link"), max_length=500)
+    key = models.CharField(_("event"), max_length=200)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    emailed_at = models.DateTimeField(_("e-mailed at"), null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "key"], name="reports_notification_unique_event"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["recipient"],
+                condition=Q(read_at__isnull=True),
+                name="reports_notification_unread",
+            )
+        ]
+
+    def __str__(self):
+        return self.text
+
+
+# The kinds e-mailed to a person who has not chosen otherwise.
+EMAILED_BY_DEFAULT = (
+    Notification.Kind.DIRECTIVE_ASSIGNED,
+    Notification.Kind.FORWARD_RECEIVED,
+    Notification.Kind.REPORT_RETURNED,
+    Notification.Kind.URGE_RECEIVED,
+    Notification.Kind.OVERDUE,
+)
+
+
+class NotificationSettings(models.Model):
+    """How one person wants to be told: which kinds also come by e-mail, in which
+    language. A person without a row has the defaults."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notification_settings",
+        verbose_name=_("user"),
+    )
+    emailed_kinds = models.JSONField(_("kinds also sent by e-mail"), default=list, blank=True)
+    language = models.CharField(
+        _("language of e-mails"),
+        max_length=16,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+    )
+
+    class Meta:
+        verbose_name = _("notification settings")
+        verbose_name_plural = _("notification settings")
+
+    def __str__(self):
+        return str(self.user)
+
+    @classmethod
+    def of_default(cls, user):
+        """The settings of a user who never chose (unsaved)."""
+        return cls(user=user, emailed_kinds=[str(k) for k in EMAILED_BY_DEFAULT])
+
+    @classmethod
+    def of(cls, user):
+        """The user's settings, the defaults (unsaved) for one who never chose."""
+        return cls.objects.filter(user=user).first() or cls.of_default(user)
+
+    def emails(self, kind):
+        return str(kind) in self.emailed_kinds

@@ -31,6 +31,12 @@ from .models import (
     report_timeliness_q,
     with_report_due,
 )
+from .notifications import (
+    Delivery,
+    notify_report_reviewed,
+    notify_report_submitted,
+    notify_urge,
+)
 from .signals import urge_sent
 
 
@@ -148,6 +154,8 @@ def report_submit(*, report, user):
     report.save()
     acknowledge_on_first_action(assignment=report.assignment, user=user)
     report_requirements_refresh(assignment=report.assignment)
+    # Who was told, for the page to say so.
+    report.delivery = notify_report_submitted(report=report, submission=submission)
     return report
 
 
@@ -171,6 +179,7 @@ def report_review(*, report, user, decision, comment=""):
     report.version += 1
     report.save()
     report_requirements_refresh(assignment=report.assignment)
+    report.delivery = notify_report_reviewed(report=report, submission=submission)
     return report
 
 
@@ -596,14 +605,16 @@ def urge_message_for(message, union, items):
 class UrgeResult:
     sent: list = field(default_factory=list)  # the urges saved
     refused: list = field(default_factory=list)  # the unions already urged today
+    delivery: Delivery = field(default_factory=Delivery)  # who was told of them
 
 
 @transaction.atomic
 def urges_send(*, assignments, message, user, urging_union, today=None):
     """Urge each assignment's union about its directive, with `message` filled in for it;
     a union already urged about that directive today is left out (the database refuses a
-    second urge the same day, should two supervisors send at once). `urge_sent` is sent for
-    each urge saved, inside the transaction."""
+    second urge the same day, should two supervisors send at once). The members of each
+    union urged are notified, and `urge_sent` is sent for each urge saved, inside the
+    transaction."""
     today = today or timezone.localdate()
     items = urge_items(assignments, today)
     result = UrgeResult()
@@ -623,5 +634,9 @@ def urges_send(*, assignments, message, user, urging_union, today=None):
             result.refused.append(assignment.recipient)
             continue
         result.sent.append(urge)
+        told = notify_urge(urge=urge, assignment=assignment)
+        result.delivery.people += told.people
+        result.delivery.emailed += told.emailed
+        result.delivery.unions += bool(told.people)
         urge_sent.send(sender=Urge, urge=urge)
     return result

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import dashboard_views, feed_views, spreadsheet_views, views
+from . import dashboard_views, feed_views, notification_views, spreadsheet_views, views
 
 urlpatterns = [
     path("imports/", spreadsheet_views.import_list, name="import_list"),
@@ -96,6 +96,22 @@ urlpatterns = [
         "directives/<int:pk>/dashboard/export/",
         spreadsheet_views.dashboard_export,
         name="dashboard_export",
+    ),
+    path("notifications/", notification_views.notification_list, name="notification_list"),
+    path(
+        "notifications/<int:pk>/read/",
+        notification_views.notification_read,
+        name="notification_read",
+    ),
+    path(
+        "notifications/read/",
+        notification_views.notification_read_all,
+        name="notification_read_all",
+    ),
+    path(
+        "notifications/settings/",
+        notification_views.notification_settings,
+        name="notification_settings",
     ),
     path("exports/", spreadsheet_views.export_list, name="export_list"),
     path("exports/jobs/<int:pk>/", spreadsheet_views.export_job, name="export_job"),

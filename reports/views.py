@@ -51,6 +51,7 @@ from .models import (
     requirement_status_case,
     with_report_timeliness,
 )
+from .notifications import delivery_message
 
 
 def requirements_with_status(assignment, user):
@@ -298,7 +299,7 @@ def roll_up_context(assignment, requirements):
 
 def submit(request, report):
     try:
-        services.report_submit(report=report, user=request.user)
+        submitted = services.report_submit(report=report, user=request.user)
     except services.WorkflowError as error:
         messages.error(request, str(error))
     else:
@@ -306,6 +307,12 @@ def submit(request, report):
             request,
             _("The report was submitted to %(union)s.")
             % {"union": report.assignment.directive.report_addressee()},
+        )
+        messages.info(
+            request,
+            delivery_message(
+                submitted.delivery, report.assignment.directive.issuer.name, supervisors=True
+            ),
         )
     return redirect("report_edit", pk=report.assignment_id)
 
@@ -477,7 +484,7 @@ def report_review(request, pk):
     form = ReviewForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.report_review(
+            reviewed = services.report_review(
                 report=report,
                 user=request.user,
                 decision=form.cleaned_data["decision"],
@@ -486,7 +493,11 @@ def report_review(request, pk):
         except services.WorkflowError as error:
             messages.error(request, str(error))
         else:
-            messages.success(request, _("Your decision was recorded and the union was told."))
+            messages.success(
+                request,
+                _("Your decision was recorded. %(told)s")
+                % {"told": delivery_message(reviewed.delivery, report.assignment.recipient.name)},
+            )
             return redirect("review_queue")
     latest = report.submissions.select_related("submitted_by", "reviewed_by")
     submission, previous = [*latest.prefetch_related("attachments")[:2], None, None][:2]

@@ -29,7 +29,8 @@ from django.test.utils import override_settings
 from directives.models import CatalogueFigure, Directive, DirectiveAttachment, Membership
 from directives.services import directive_issue, directive_set_recipients
 from reports import jobs, tasks
-from reports.models import CalendarFeed, SpreadsheetJob, Urge
+from reports.models import CalendarFeed, Notification, SpreadsheetJob, Urge
+from reports.notifications import notify
 from reports.services import report_for, report_save, report_submit
 from tests.conftest import PASSWORD, make_directive, make_people, make_tree, make_user
 from tests.files import PDF, csv_bytes
@@ -141,6 +142,14 @@ def build_world():
         language="zh-hans",
     )
     tasks.job_run_now(export_job)
+    # Something unread under everyone's bell, for marking all read to change.
+    notify(
+        Notification.Kind.URGE_RECEIVED,
+        vars(people).values(),
+        text="请尽快报送。",
+        url="/tasks/",
+        key="matrix",
+    )
 
     # An urge of 山东大学工会 on an earlier day, for its printable notice: today's is still
     # free for the matrix to send.
@@ -154,6 +163,7 @@ def build_world():
     )
 
     return SimpleNamespace(
+        sdu_notification=Notification.objects.get(recipient=people.sdu_staff, key="matrix"),
         tree=tree,
         people=people,
         urge=urge,

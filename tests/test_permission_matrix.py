@@ -601,6 +601,24 @@ ROWS = [
         lambda w: {"pk": w.tree.sdu.pk},
         UNIT_READERS,
     ),
+    # --- notifications: each person's own ---
+    Row("notification_list", "", none, expect(200)),
+    Row(
+        "notification_read",
+        "sdu_staff's",
+        lambda w: {"pk": w.sdu_notification.pk},
+        POST_ONLY,
+        post=expect(404, sdu_staff=302),
+    ),
+    Row("notification_read_all", "", none, POST_ONLY, post=expect(302)),
+    Row(
+        "notification_settings",
+        "",
+        none,
+        expect(200),
+        post=expect(302),
+        data=lambda w: {"emailed_kinds": ["urge_received"], "language": "en"},
+    ),
     # --- exports ---
     Row("export_list", "", none, TRACKERS),
     *(Row("export", kind_, kind(kind_), table) for kind_, table in EXPORTS.items()),

@@ -91,7 +91,7 @@ def test_the_page_asks_the_same_few_queries_however_big_the_tree(
 ):
     client = login(edu_admin)
     client.get(TREE)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         client.get(TREE)
     parent = Union.objects.get(pk=tree.sdu.pk)
     for n in range(30):
@@ -101,7 +101,7 @@ def test_the_page_asks_the_same_few_queries_however_big_the_tree(
         make_user(f"user{n}", unit, Membership.Role.STAFF)
         parent = Union.objects.get(pk=parent.pk)
 
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         response = client.get(TREE)
 
     assert rows(response)["SDU"].units_beneath == 31

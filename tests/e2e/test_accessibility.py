@@ -119,6 +119,8 @@ def pages_by_persona(world):
             reverse("export_list"),
             reverse("password_change"),
             reverse("password_change_done"),
+            reverse("notification_list"),
+            reverse("notification_settings"),
         ],
         "jinan_staff": [
             reverse("tasks"),

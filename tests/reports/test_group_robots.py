@@ -16,7 +16,8 @@ import pytest
 from django.urls import reverse
 
 from directives.models import Membership
-from reports.models import GroupRobot, RobotDelivery
+from reports.models import GroupRobot, Notification, RobotDelivery
+from reports.notifications import notify
 from reports.robots import ROBOT_ATTEMPTS, robot_send, webhook_deliver
 from tests.conftest import make_user
 
@@ -228,3 +229,22 @@ def test_the_union_tree_links_each_unions_robot(client, tree, edu_admin):
     client.force_login(edu_admin)
     response = client.get(reverse("union_tree"))
     assert reverse("robot_settings", kwargs={"pk": tree.sdu.pk}).encode() in response.content
+
+
+def test_a_unions_people_told_of_an_event_are_posted_once_to_its_robot(tree, people, receiver):
+    robot_of(tree.sdu, receiver)
+    tell = {
+        "text": "山东省教育工会就《通知》向你单位催办：请抓紧报送。",
+        "url": "/tasks/",
+        "key": "urge:1",
+    }
+
+    notify(Notification.Kind.URGE_RECEIVED, [people.sdu_staff, people.sdu_supervisor], **tell)
+    notify(Notification.Kind.URGE_RECEIVED, [people.sdu_staff], **tell)  # the same event
+    notify(Notification.Kind.URGE_RECEIVED, [people.jinan_staff], **tell)  # no robot there
+
+    [(_path, payload)] = receiver.requests
+    content = payload["markdown"]["content"]
+    assert content.startswith("**收到催办**")
+    assert "请抓紧报送。" in content and "/tasks/" in content
+    assert RobotDelivery.objects.get().status == RobotDelivery.Status.SENT

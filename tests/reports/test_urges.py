@@ -22,7 +22,7 @@ from directives.services import (
     directive_set_recipients,
     union_merge,
 )
-from reports.models import Urge
+from reports.models import Notification, Urge
 from reports.signals import urge_sent
 from tests.conftest import make_directive
 
@@ -97,7 +97,16 @@ def test_a_supervisor_urges_the_unions_chosen_and_is_told_what_was_recorded(
     response = urge(login(people.edu), edu_directive, tree.sdu, tree.jinan_edu)
 
     assert response.redirect_chain[-1][0].startswith(reverse("dashboard", args=[edu_directive.pk]))
-    assert shown_messages(response) == ["已向2个单位催办"]
+    [shown] = shown_messages(response)
+    # What was recorded, and who was told: SDU's staff and supervisor, Jinan's staff.
+    assert shown == "已向2个单位催办；已通知2个被催办单位的3人（站内通知）。"
+    told = Notification.objects.filter(kind=Notification.Kind.URGE_RECEIVED)
+    assert sorted(n.recipient.username for n in told) == [
+        "jinan_staff",
+        "sdu_staff",
+        "sdu_supervisor",
+    ]
+    assert all(n.text.startswith("山东省教育工会就《") for n in told)
     urges = {u.union.name: u for u in Urge.objects.all()}
     assert set(urges) == {"山东大学工会", "济南市教育工会"}
     sdu = urges["山东大学工会"]
@@ -114,16 +123,19 @@ def test_a_union_is_urged_at_most_once_a_day_in_shanghai(
 ):
     client = login(people.edu)
     with at(10, 23, 30):
-        assert shown_messages(urge(client, edu_directive, tree.sdu)) == ["已向1个单位催办"]
+        assert shown_messages(urge(client, edu_directive, tree.sdu)) == [
+            "已向1个单位催办；已通知1个被催办单位的2人（站内通知）。"
+        ]
         response = urge(client, edu_directive, tree.sdu, tree.jinan_edu)
     # Ten past midnight in Shanghai is a new day, though it is still the 10th in UTC.
     with at(11, 0, 10):
         again = urge(client, edu_directive, tree.sdu)
 
     assert shown_messages(response) == [
-        "已向1个单位催办；1个单位今天已催办过，未重复发送：山东大学工会"
+        "已向1个单位催办；1个单位今天已催办过，未重复发送：山东大学工会；"
+        "已通知1个被催办单位的1人（站内通知）。"
     ]
-    assert shown_messages(again) == ["已向1个单位催办"]
+    assert shown_messages(again) == ["已向1个单位催办；已通知1个被催办单位的2人（站内通知）。"]
     assert sorted(Urge.objects.values_list("union__name", "sent_on")) == [
         ("山东大学工会", datetime.date(2015, 11, 10)),
         ("山东大学工会", datetime.date(2015, 11, 11)),
