@@ -288,7 +288,7 @@ class UrgeForm(forms.Form):
     filled in for each."""
 
     message = forms.CharField(
-        label=_("Message"),
+        label=_("Urge message"),
         max_length=3000,
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text=_(
