@@ -249,6 +249,14 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # The address people open the app at, for the links in the e-mails sent in the background
 # (no request there to tell it), e.g. https://gqtrack.example.org.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+# `manage.py send_reminders`: how many days before a deadline its union is reminded (each
+# a reminder of its own), and for how many days after a deadline passed an overdue notice
+# still goes out (so that a day the command did not run is caught up, and a first run does
+# not tell of every deadline missed for years).
+REMINDER_DAYS_BEFORE = [
+    int(days) for days in envlist("REMINDER_DAYS_BEFORE", ["3", "1"]) if str(days).strip()
+]
+REMINDER_OVERDUE_DAYS = envint("REMINDER_OVERDUE_DAYS", 7, minimum=1)
 
 # --- Security (on by default whenever DEBUG is off) ---------------------------------
 SESSION_COOKIE_SECURE = envbool("SESSION_COOKIE_SECURE", not DEBUG)
