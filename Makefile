@@ -16,12 +16,15 @@ SECONDS ?= 60
 
 .PHONY: run test bench backup restore loadtest setup install assets messages migrate demo lint security format migrations-check i18n-check ci clean
 
-# The background worker (big imports and exports) runs beside runserver and stops with it.
+# The background worker (big imports and exports, e-mails, group robots) and the scheduler
+# of the daily jobs (reminders, pruning: settings.SCHEDULE) run beside runserver and stop
+# with it.
 run: setup
 	$(PY) manage.py loaddemo --if-empty
 	$(PY) manage.py prune_spreadsheet_jobs
 	$(PY) manage.py db_worker --no-reload --no-startup-delay & worker=$$!; \
-	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
+	$(PY) manage.py run_schedule & schedule=$$!; \
+	trap 'kill $$worker $$schedule 2>/dev/null; wait $$worker $$schedule' EXIT INT TERM; \
 	$(PY) manage.py runserver $(HOST)
 
 test: setup $(STAMPS)/dev

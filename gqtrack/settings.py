@@ -257,6 +257,13 @@ REMINDER_DAYS_BEFORE = [
     int(days) for days in envlist("REMINDER_DAYS_BEFORE", ["3", "1"]) if str(days).strip()
 ]
 REMINDER_OVERDUE_DAYS = envint("REMINDER_OVERDUE_DAYS", 7, minimum=1)
+# `manage.py run_schedule` (started with the worker by `make run`): when each daily job is
+# put on the tasks queue, a crontab line in TIME_ZONE each; an empty one turns a job off.
+# Name the days of the week (mon-fri): APScheduler numbers them from Monday, not Sunday.
+SCHEDULE = {
+    "send_reminders": os.environ.get("SCHEDULE_SEND_REMINDERS", "0 8 * * *"),
+    "prune_spreadsheet_jobs": os.environ.get("SCHEDULE_PRUNE_SPREADSHEET_JOBS", "17 3 * * *"),
+}
 
 # --- Security (on by default whenever DEBUG is off) ---------------------------------
 SESSION_COOKIE_SECURE = envbool("SESSION_COOKIE_SECURE", not DEBUG)
