@@ -161,24 +161,13 @@ def directive_forward(*, directive, union, user):
     ).first()
     if existing is not None:
         return existing
-    refused = passing_on_refused(directive, union)
-    if refused:
-        raise ValueError(refused)
-    with translation.override(settings.LANGUAGE_CODE):
-        title = forward_title(directive.title)
-    forward = Directive.objects.create(
-        issuer=union,
-        parent=directive,
+    return passed_on_draft(
+        directive=directive,
+        union=union,
+        user=user,
         relation=Directive.Relation.FORWARD,
-        title=title,
-        kind=Directive.Kind.NOTICE,
-        body="",
-        recipient_mode=Directive.RecipientMode.CHILDREN,
-        created_by=user,
+        titled=forward_title,
     )
-    requirements_copy(directive=directive, into=forward, user=user)
-    directive_set_recipients(directive=forward, mode=forward.recipient_mode)
-    return forward
 
 
 @transaction.atomic
@@ -186,15 +175,29 @@ def directive_carry_out(*, directive, union, user):
     """Start a directive of the union's own carrying out (承接) one it received: a new
     draft each time, linked to it, with its requirements copied for the union to rewrite,
     split or add to. Its units' work on them counts in the cascade as a forward's does."""
+    return passed_on_draft(
+        directive=directive,
+        union=union,
+        user=user,
+        relation=Directive.Relation.CARRY_OUT,
+        titled=carry_out_title,
+    )
+
+
+def passed_on_draft(*, directive, union, user, relation, titled):
+    """The union's draft passing the directive on (a forward or a carrying-out directive):
+    titled by `titled` from the directive's title, in the site's language, with the requirements
+    copied and the union's children as recipients. Refused (ValueError) where the union
+    may not pass it on."""
     refused = passing_on_refused(directive, union)
     if refused:
         raise ValueError(refused)
     with translation.override(settings.LANGUAGE_CODE):
-        title = carry_out_title(directive.title)
+        title = titled(directive.title)
     draft = Directive.objects.create(
         issuer=union,
         parent=directive,
-        relation=Directive.Relation.CARRY_OUT,
+        relation=relation,
         title=title,
         kind=Directive.Kind.NOTICE,
         body="",

@@ -12,7 +12,7 @@ class ReportsConfig(AppConfig):
         # follow its assignments.
         from directives.signals import directive_issued, union_merged
 
-        from .notifications import issue_message, notify_directive_issued
+        from .notifications import notify_directive_issued, unions_told_message
         from .services import progress_rows_add, progress_rows_move
 
         def add_progress_rows(sender, directive, **kwargs):
@@ -20,7 +20,7 @@ class ReportsConfig(AppConfig):
 
         def tell_recipients(sender, directive, **kwargs):
             # What the issuing page says of who was told.
-            return issue_message(notify_directive_issued(directive=directive))
+            return unions_told_message(notify_directive_issued(directive=directive), "recipients")
 
         def move_progress_rows(sender, union, into, assignments, **kwargs):
             progress_rows_move(assignments=assignments, union=into, merged=union)

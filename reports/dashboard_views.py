@@ -48,7 +48,7 @@ from .models import (
     Urge,
     with_report_timeliness,
 )
-from .notifications import urge_message
+from .notifications import unions_told_message
 from .services import urge_default_message, urge_items, urge_message_for, urges_send
 
 # The most recent urges a union's record lists.
@@ -332,7 +332,7 @@ def sent_message(result):
             % {"n": n, "names": join_list(u.name for u in result.refused)}
         )
     if result.sent:
-        parts.append(urge_message(result.delivery))
+        parts.append(unions_told_message(result.delivery, "urged"))
     return _("; ").join(parts)
 
 

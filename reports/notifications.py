@@ -19,7 +19,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext, ngettext_lazy
 from django_tasks import task
 
 from directives.models import Directive, Membership
@@ -282,28 +282,6 @@ def notify_urge(*, urge, assignment):
     )
 
 
-def urge_message(delivery):
-    """What the urging page says of who was told of the urges."""
-    values = {"people": delivery.people, "unions": delivery.unions, "emailed": delivery.emailed}
-    if not delivery.people:
-        return _("Nobody was notified: the urged unions have no active user yet.")
-    if delivery.emailed:
-        told = ngettext(
-            "Notified %(people)s person in %(unions)s urged unions "
-            "(in the app, %(emailed)s of them also by e-mail).",
-            "Notified %(people)s people in %(unions)s urged unions "
-            "(in the app, %(emailed)s of them also by e-mail).",
-            delivery.people,
-        )
-    else:
-        told = ngettext(
-            "Notified %(people)s person in %(unions)s urged unions (in the app).",
-            "Notified %(people)s people in %(unions)s urged unions (in the app).",
-            delivery.people,
-        )
-    return told % values
-
-
 def delivery_message(delivery, union, *, supervisors=False):
     """What the page says of who was told: 已通知山东大学工会的3位成员（站内通知，其中2位另发邮件）."""
     values = {"union": union, "people": delivery.people, "emailed": delivery.emailed}
@@ -343,23 +321,51 @@ def delivery_message(delivery, union, *, supervisors=False):
     return told % values
 
 
-def issue_message(delivery):
-    """What the issuing page says of who was told of a new directive."""
-    values = {"people": delivery.people, "unions": delivery.unions, "emailed": delivery.emailed}
-    if not delivery.people:
-        return _("Nobody was notified: the recipient unions have no active user yet.")
-    if delivery.emailed:
-        told = ngettext(
+# What a page says of who was told of an event reaching several unions, by the unions'
+# part in it: (nobody could be told, told in the app and some by e-mail, in the app only).
+UNIONS_TOLD = {
+    "recipients": (
+        gettext_lazy("Nobody was notified: the recipient unions have no active user yet."),
+        ngettext_lazy(
             "Notified %(people)s person in %(unions)s recipient unions "
             "(in the app, %(emailed)s of them also by e-mail).",
             "Notified %(people)s people in %(unions)s recipient unions "
             "(in the app, %(emailed)s of them also by e-mail).",
-            delivery.people,
-        )
-    else:
-        told = ngettext(
+            "people",
+        ),
+        ngettext_lazy(
             "Notified %(people)s person in %(unions)s recipient unions (in the app).",
             "Notified %(people)s people in %(unions)s recipient unions (in the app).",
-            delivery.people,
-        )
-    return told % values
+            "people",
+        ),
+    ),
+    "urged": (
+        gettext_lazy("Nobody was notified: the urged unions have no active user yet."),
+        ngettext_lazy(
+            "Notified %(people)s person in %(unions)s urged unions "
+            "(in the app, %(emailed)s of them also by e-mail).",
+            "Notified %(people)s people in %(unions)s urged unions "
+            "(in the app, %(emailed)s of them also by e-mail).",
+            "people",
+        ),
+        ngettext_lazy(
+            "Notified %(people)s person in %(unions)s urged unions (in the app).",
+            "Notified %(people)s people in %(unions)s urged unions (in the app).",
+            "people",
+        ),
+    ),
+}
+
+
+def unions_told_message(delivery, unions):
+    """What the page says of who was told of an event reaching several unions: `unions`
+    is "recipients" (a directive issued) or "urged" (urges sent)."""
+    nobody, with_email, in_app = UNIONS_TOLD[unions]
+    if not delivery.people:
+        return str(nobody)
+    told = with_email if delivery.emailed else in_app
+    return told % {
+        "people": delivery.people,
+        "unions": delivery.unions,
+        "emailed": delivery.emailed,
+    }

@@ -85,7 +85,12 @@ def import_formats(request):
 @login_required
 def import_new(request, kind):
     """Upload a file of one kind; its preview follows."""
-    importable = importable_for(request.user, kind)
+    return import_upload(request, importable_for(request.user, kind))
+
+
+def import_upload(request, importable, directive=None):
+    """The upload page of a kind of file (of one directive's progress, if given), and the
+    upload: a job started, whose page shows its preview."""
     form = SpreadsheetUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         job = jobs.job_upload(
@@ -93,13 +98,19 @@ def import_new(request, kind):
             kind=importable.kind,
             upload=form.cleaned_data["file"],
             language=request.LANGUAGE_CODE,
+            parameters={"directive": directive.pk} if directive else None,
         )
         tasks.job_start(job)
         return redirect("import_job", pk=job.pk)
     return render(
         request,
         "reports/import_new.html",
-        {"importable": importable, "form": form, "columns": importable.columns(request.user)},
+        {
+            "importable": importable,
+            "directive": directive,
+            "form": form,
+            "columns": importable.columns(request.user, directive),
+        },
         status=400 if form.errors else 200,
     )
 
@@ -132,30 +143,7 @@ def directive_to_import(request, pk):
 def directive_progress_import(request, pk):
     """Upload the progress of one directive: the rows need no issuer or document number, so
     a directive without a 文号 can be imported against."""
-    directive = directive_to_import(request, pk)
-    importable = IMPORTABLES["progress"]
-    form = SpreadsheetUploadForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        job = jobs.job_upload(
-            user=request.user,
-            kind=importable.kind,
-            upload=form.cleaned_data["file"],
-            language=request.LANGUAGE_CODE,
-            parameters={"directive": directive.pk},
-        )
-        tasks.job_start(job)
-        return redirect("import_job", pk=job.pk)
-    return render(
-        request,
-        "reports/import_new.html",
-        {
-            "importable": importable,
-            "directive": directive,
-            "form": form,
-            "columns": importable.columns(request.user, directive),
-        },
-        status=400 if form.errors else 200,
-    )
+    return import_upload(request, IMPORTABLES["progress"], directive_to_import(request, pk))
 
 
 @login_required
